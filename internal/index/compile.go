@@ -1,0 +1,316 @@
+package index
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/search/query"
+	bindex "github.com/blevesearch/bleve_index_api"
+)
+
+// Weights of the ways a word can match, relative to the word itself in the same field.
+const (
+	weightSynonym     = 0.4
+	weightTypo        = 0.3
+	weightTitlePrefix = 1.2
+	weightTextPrefix  = 0.4
+	weightYear        = 2.0
+	maxTypoCandidates = 4
+	minTypoLen1       = 5 // one typo from five letters
+	minTypoLen2       = 9 // two from nine
+	minFormPrefixLen  = 5 // words this long also match longer forms of themselves
+)
+
+// compiled is a parsed query turned into Bleve clauses, plus what the builder learned about it.
+type compiled struct {
+	clauses  []query.Query // one per word: all must match, or one when relaxed
+	phrases  []query.Query
+	excluded []query.Query
+	typos    map[string]string // typed word -> the stemmed term it was corrected to
+	text     analysis.Analyzer
+}
+
+func (c *compiled) relaxable() bool { return len(c.clauses) > 1 }
+
+func (c *compiled) query(relaxed bool) query.Query {
+	if len(c.clauses) == 0 && len(c.phrases) == 0 {
+		if len(c.excluded) == 0 {
+			return bleve.NewMatchAllQuery()
+		}
+		b := bleve.NewBooleanQuery()
+		b.AddMust(bleve.NewMatchAllQuery())
+		b.AddMustNot(c.excluded...)
+		return b
+	}
+	b := bleve.NewBooleanQuery()
+	if relaxed {
+		b.AddMust(c.phrases...)
+		b.AddShould(c.clauses...)
+		b.SetMinShould(1)
+	} else {
+		b.AddMust(append(append([]query.Query{}, c.clauses...), c.phrases...)...)
+	}
+	if len(c.excluded) > 0 {
+		b.AddMustNot(c.excluded...)
+	}
+	return b
+}
+
+// analyzers the query side shares with the mapping.
+type analyzers struct {
+	text analysis.Analyzer // stems, drops stop words: what title/description/facts hold
+	word analysis.Analyzer // lower-cased words: what the prefix fields are n-grams of
+}
+
+func (s *snapshot) analyzers() (analyzers, error) {
+	m := s.idx.Mapping()
+	a := analyzers{text: m.AnalyzerNamed(analyzerText), word: m.AnalyzerNamed(analyzerWord)}
+	if a.text == nil || a.word == nil {
+		return a, fmt.Errorf("build %s lacks the query analyzers", s.manifest.ID)
+	}
+	return a, nil
+}
+
+func terms(a analysis.Analyzer, text string) []string {
+	ts := a.Analyze([]byte(text))
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+// compile turns p into clauses. Each word matches, in falling order of weight: itself (stemmed)
+// in title, description and facts; its synonyms; longer words it is the start of (when it is
+// being typed, or long enough to have other forms); and, only when the index has no such word,
+// the words within its typo budget.
+func (s *snapshot) compile(p parsedQuery) (*compiled, error) {
+	a, err := s.analyzers()
+	if err != nil {
+		return nil, err
+	}
+	c := &compiled{typos: map[string]string{}, text: a.text}
+	adv, err := s.idx.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("compile: %w", err)
+	}
+	defer r.Close()
+	d := dict{r: r}
+
+	for wi, w := range p.words {
+		toks := terms(a.word, w)
+		for ti, tok := range toks {
+			typing := p.prefixLast && wi == len(p.words)-1 && ti == len(toks)-1
+			if q := s.wordClause(a, d, tok, typing, c); q != nil {
+				c.clauses = append(c.clauses, q)
+			}
+		}
+	}
+	for _, ph := range p.phrases {
+		if q := phraseQuery(ph, 1); q != nil {
+			c.phrases = append(c.phrases, q)
+		}
+	}
+	for _, ex := range p.excluded {
+		if strings.ContainsFunc(ex, unicode.IsSpace) {
+			if q := phraseQuery(ex, 1); q != nil {
+				c.excluded = append(c.excluded, q)
+			}
+			continue
+		}
+		for _, t := range terms(a.text, ex) {
+			c.excluded = append(c.excluded, fieldTerms(t, 1)...)
+		}
+	}
+	return c, nil
+}
+
+func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *compiled) query.Query {
+	var should []query.Query
+	stem := ""
+	if st := terms(a.text, tok); len(st) > 0 {
+		stem = st[0]
+	}
+	n := utf8.RuneCountInString(tok)
+	numeric := isNumber(tok)
+	if stem != "" {
+		should = append(should, fieldTerms(stem, 1)...)
+		for _, syn := range s.syn.For(tok) {
+			if strings.ContainsFunc(syn, unicode.IsSpace) {
+				if q := phraseQuery(syn, weightSynonym); q != nil {
+					should = append(should, q)
+				}
+				continue
+			}
+			for _, t := range terms(a.text, syn) {
+				should = append(should, fieldTerms(t, weightSynonym)...)
+			}
+		}
+	}
+	if numeric && n == 4 {
+		if y, _ := strconv.Atoi(tok); y >= 1888 && y <= 2100 {
+			t := bleve.NewTermQuery(tok)
+			t.SetField(fYear)
+			t.SetBoost(weightYear)
+			should = append(should, t)
+		}
+	}
+	prefixKnown := false
+	if typing || n >= minFormPrefixLen {
+		pre := tok
+		if n > maxPrefixLen {
+			pre = string([]rune(tok)[:maxPrefixLen])
+		}
+		should = append(should, termQuery(pre, fTitlePrefix, weightTitlePrefix))
+		if n >= 2 {
+			should = append(should, termQuery(pre, fTextPrefix, weightTextPrefix))
+		}
+		prefixKnown = typing && d.has(fTitlePrefix, pre) || d.has(fTextPrefix, pre)
+	}
+	// Typos: only for words the index does not know, so a correct word never pulls in its
+	// neighbours, and a word being typed that starts real words is not "corrected".
+	if stem != "" && !numeric && n >= minTypoLen1 && !prefixKnown && !d.hasAny(textFields, stem) {
+		fuzz := 1
+		if n >= minTypoLen2 {
+			fuzz = 2
+		}
+		cands := d.fuzzy(textFields, stem, fuzz)
+		for i, cand := range cands {
+			if i == 0 {
+				c.typos[tok] = cand.term
+			}
+			w := weightTypo / float64(cand.dist)
+			should = append(should, fieldTerms(cand.term, w)...)
+		}
+	}
+	if len(should) == 0 {
+		return nil
+	}
+	return bleve.NewDisjunctionQuery(should...)
+}
+
+func termQuery(term, field string, boost float64) query.Query {
+	t := bleve.NewTermQuery(term)
+	t.SetField(field)
+	t.SetBoost(boost)
+	return t
+}
+
+// fieldTerms matches a stemmed term in each text field at the field's weight times w.
+func fieldTerms(term string, w float64) []query.Query {
+	qs := make([]query.Query, 0, len(textFields))
+	for _, f := range textFields {
+		qs = append(qs, termQuery(term, f, w*fieldBoost[f]))
+	}
+	return qs
+}
+
+func phraseQuery(text string, w float64) query.Query {
+	qs := make([]query.Query, 0, len(textFields))
+	for _, f := range textFields {
+		m := bleve.NewMatchPhraseQuery(text)
+		m.SetField(f)
+		m.SetBoost(w * fieldBoost[f])
+		qs = append(qs, m)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+func isNumber(s string) bool {
+	for _, r := range s {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// dict answers questions about the terms of a snapshot's fields.
+type dict struct{ r bindex.IndexReader }
+
+func (d dict) has(field, term string) bool {
+	rc, ok := d.r.(bindex.IndexReaderContains)
+	if !ok {
+		return false
+	}
+	fd, err := rc.FieldDictContains(field)
+	if err != nil {
+		return false
+	}
+	found, err := fd.Contains([]byte(term))
+	return err == nil && found
+}
+
+func (d dict) hasAny(fields []string, term string) bool {
+	for _, f := range fields {
+		if d.has(f, term) {
+			return true
+		}
+	}
+	return false
+}
+
+type candidate struct {
+	term  string
+	dist  int
+	count uint64
+}
+
+// fuzzy returns the terms within dist edits of term, nearest and most common first.
+func (d dict) fuzzy(fields []string, term string, dist int) []candidate {
+	rf, ok := d.r.(bindex.IndexReaderFuzzy)
+	if !ok {
+		return nil
+	}
+	byTerm := map[string]*candidate{}
+	for _, f := range fields {
+		fd, err := rf.FieldDictFuzzy(f, term, dist, "")
+		if err != nil {
+			continue
+		}
+		for {
+			e, err := fd.Next()
+			if err != nil || e == nil {
+				break
+			}
+			c := byTerm[e.Term]
+			if c == nil {
+				c = &candidate{term: e.Term, dist: int(e.EditDistance)}
+				byTerm[e.Term] = c
+			}
+			c.count += e.Count
+		}
+		fd.Close()
+	}
+	out := make([]candidate, 0, len(byTerm))
+	for _, c := range byTerm {
+		if c.dist == 0 {
+			c.dist = 1
+		}
+		out = append(out, *c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.dist != b.dist {
+			return a.dist < b.dist
+		}
+		if a.count != b.count {
+			return a.count > b.count
+		}
+		return a.term < b.term
+	})
+	if len(out) > maxTypoCandidates {
+		out = out[:maxTypoCandidates]
+	}
+	return out
+}

@@ -1,0 +1,17 @@
+package index
+
+import "errors"
+
+// Errors callers classify with errors.Is.
+var (
+	// ErrBadQuery means the request cannot be searched as given (too long, too many terms).
+	ErrBadQuery = errors.New("bad query")
+	// ErrNotFound means no film has the requested id.
+	ErrNotFound = errors.New("not found")
+	// ErrNoBuild means the index directory has no published build yet.
+	ErrNoBuild = errors.New("no published build")
+	// ErrClosed means the index was closed.
+	ErrClosed = errors.New("index closed")
+	// ErrVerify means a fresh build failed its checks and was not published.
+	ErrVerify = errors.New("build verification failed")
+)

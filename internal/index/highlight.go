@@ -1,0 +1,203 @@
+package index
+
+import (
+	"html"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/search"
+
+	"filmsearch/internal/corpus"
+)
+
+// We highlight from match locations ourselves rather than with Bleve's highlighter: a word
+// found through its prefix field or a synonym must be marked in the text the reader sees, and
+// the output must be escaped text with <mark> and nothing else.
+
+const (
+	snippetWhole  = 300 // descriptions up to this many bytes are shown whole
+	snippetLen    = 240
+	snippetBefore = 60
+)
+
+type span struct{ start, end int }
+
+// highlights returns the HTML fragments of f's fields that matched.
+func highlights(f corpus.Film, locs search.FieldTermLocationMap) map[string]string {
+	out := map[string]string{}
+	if len(locs) == 0 {
+		return out
+	}
+	title := spansIn(locs, fTitle, -1, f.Title)
+	title = append(title, spansIn(locs, fTitlePrefix, -1, f.Title)...)
+	if len(title) > 0 {
+		out["title"] = mark(f.Title, title)
+	}
+	desc := spansIn(locs, fDescription, -1, f.Description)
+	desc = append(desc, spansIn(locs, fTextPrefix, 0, f.Description)...)
+	if len(desc) > 0 {
+		out["description"] = snippet(f.Description, desc)
+	}
+	var facts []string
+	for i, fact := range f.Facts {
+		sp := spansIn(locs, fFacts, i, fact)
+		sp = append(sp, spansIn(locs, fTextPrefix, i+1, fact)...)
+		if len(sp) > 0 {
+			facts = append(facts, mark(fact, sp))
+		}
+	}
+	if len(facts) > 0 {
+		out["facts"] = strings.Join(facts, " … ")
+	}
+	return out
+}
+
+// spansIn collects the byte ranges of field's matches in text. elem selects an array element
+// (-1: the field is not an array). Ranges that do not fit text are dropped, never trusted.
+func spansIn(locs search.FieldTermLocationMap, field string, elem int, text string) []span {
+	var out []span
+	for _, ls := range locs[field] {
+		for _, l := range ls {
+			if elem >= 0 && (len(l.ArrayPositions) == 0 || int(l.ArrayPositions[0]) != elem) {
+				continue
+			}
+			if elem < 0 && len(l.ArrayPositions) > 0 && l.ArrayPositions[0] != 0 {
+				continue
+			}
+			s, e := int(l.Start), int(l.End)
+			if s < 0 || e > len(text) || s >= e || !utf8.RuneStart(text[s]) || (e < len(text) && !utf8.RuneStart(text[e])) {
+				continue
+			}
+			out = append(out, span{s, e})
+		}
+	}
+	return out
+}
+
+func mergeSpans(spans []span) []span {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
+	out := spans[:0:0]
+	for _, s := range spans {
+		if n := len(out); n > 0 && s.start <= out[n-1].end {
+			out[n-1].end = max(out[n-1].end, s.end)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// mark escapes text and wraps each span in <mark>.
+func mark(text string, spans []span) string {
+	var b strings.Builder
+	at := 0
+	for _, s := range mergeSpans(spans) {
+		b.WriteString(html.EscapeString(text[at:s.start]))
+		b.WriteString("<mark>")
+		b.WriteString(html.EscapeString(text[s.start:s.end]))
+		b.WriteString("</mark>")
+		at = s.end
+	}
+	b.WriteString(html.EscapeString(text[at:]))
+	return b.String()
+}
+
+// snippet marks text whole when it is short, else a window around the first match cut at
+// spaces, with ellipses where text was left out.
+func snippet(text string, spans []span) string {
+	if len(text) <= snippetWhole {
+		return mark(text, spans)
+	}
+	spans = mergeSpans(spans)
+	from := max(spans[0].start-snippetBefore, 0)
+	if from > 0 {
+		if i := strings.IndexByte(text[from:spans[0].start], ' '); i >= 0 {
+			from += i + 1
+		}
+	}
+	to := min(from+snippetLen, len(text))
+	if to < len(text) {
+		if i := strings.LastIndexByte(text[from:to], ' '); i > spans[0].end-from {
+			to = from + i
+		}
+		for to < len(text) && !utf8.RuneStart(text[to]) {
+			to++
+		}
+	}
+	var in []span
+	for _, s := range spans {
+		if s.start >= from && s.end <= to {
+			in = append(in, span{s.start - from, s.end - from})
+		}
+	}
+	out := mark(text[from:to], in)
+	if from > 0 {
+		out = "…" + out
+	}
+	if to < len(text) {
+		out += "…"
+	}
+	return out
+}
+
+// corrections reports the typed words that were read as others and found in the hits, with the
+// word as the hits spell it.
+func (c *compiled) corrections(q string, hits []Hit) ([]Correction, string) {
+	out := []Correction{}
+	if len(c.typos) == 0 {
+		return out, ""
+	}
+	// The stem a typo was corrected to is not a word; the hits' own text shows the word.
+	corrected := q
+	words := make([]string, 0, len(c.typos))
+	for w := range c.typos {
+		words = append(words, w)
+	}
+	sort.Strings(words)
+	for _, typed := range words {
+		to := c.surfaceOf(c.typos[typed], hits)
+		if to == "" {
+			continue
+		}
+		out = append(out, Correction{From: typed, To: to})
+		corrected = replaceFold(corrected, typed, to)
+	}
+	if len(out) == 0 {
+		return out, ""
+	}
+	return out, corrected
+}
+
+// surfaceOf finds a word in the hits' text whose stem is the given one.
+func (c *compiled) surfaceOf(stem string, hits []Hit) string {
+	for _, h := range hits {
+		for _, text := range append([]string{h.Title, h.Description}, h.Facts...) {
+			for _, w := range strings.FieldsFunc(text, notWordRune) {
+				lw := strings.ToLower(w)
+				if strings.HasPrefix(lw, stem) && len(lw) <= len(stem)+4 && c.stemOf(lw) == stem {
+					return lw
+				}
+			}
+		}
+	}
+	return ""
+}
+
+func replaceFold(s, old, repl string) string {
+	i := strings.Index(strings.ToLower(s), old)
+	if i < 0 {
+		return s
+	}
+	return s[:i] + repl + s[i+len(old):]
+}
+
+func (c *compiled) stemOf(w string) string {
+	if t := terms(c.text, w); len(t) > 0 {
+		return t[0]
+	}
+	return ""
+}
+
+func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }

@@ -1,0 +1,68 @@
+package index
+
+import (
+	"context"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"filmsearch/internal/corpus"
+)
+
+var (
+	collectionOnce sync.Once
+	collectionDir  string
+	collectionErr  error
+)
+
+// testCollection publishes corpus/ once per test binary and returns its root.
+func testCollection(t testing.TB) *Index {
+	t.Helper()
+	collectionOnce.Do(func() {
+		dir, err := mkdirTemp()
+		if err != nil {
+			collectionErr = err
+			return
+		}
+		collectionDir = dir
+		_, collectionErr = publishDir(context.Background(), "../../corpus", dir)
+	})
+	if collectionErr != nil {
+		t.Fatal(collectionErr)
+	}
+	ix, err := Open(collectionDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+func publishDir(ctx context.Context, corpusDir, root string) (Manifest, error) {
+	c, err := corpus.LoadDir(corpusDir)
+	if err != nil {
+		return Manifest{}, err
+	}
+	if err := c.Err(); err != nil {
+		return Manifest{}, err
+	}
+	syn, err := LoadSynonyms(filepath.Join(corpusDir, "synonyms.json"))
+	if err != nil {
+		return Manifest{}, err
+	}
+	return Publish(ctx, c.Films, root, PublishOptions{CorpusDigest: c.Digest, Synonyms: syn, Version: "test"})
+}
+
+func TestSearchCollection(t *testing.T) {
+	ix := testCollection(t)
+	for _, q := range []string{"revolution", "nutcraker", "tragic love", "sleep", "nutcr", "bolshoi", "revolutionary", "\"tragic love\"", "love -giselle", "the", "1975", "swan lake"} {
+		res, err := ix.Search(context.Background(), Request{Query: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%q: total %d relaxed %v corr %v %q", q, res.Total, res.Relaxed, res.Corrections, res.CorrectedQuery)
+		for _, h := range res.Hits {
+			t.Logf("   %.3f %s %v", h.Score, h.Title, h.Highlights)
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package index
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Query limits; longer or larger queries are refused with ErrBadQuery.
+const (
+	MaxQueryBytes = 512
+	MaxQueryTerms = 32
+)
+
+// parsedQuery is a reader's query in our own small grammar: words, "quoted phrases", and
+// -excluded words or -"phrases". Everything else is text; nothing is an operator for Bleve.
+type parsedQuery struct {
+	words    []string // as typed, in order
+	phrases  []string
+	excluded []string // words and phrases
+	// prefixLast: the last word is still being typed (no space after it), so it also matches as
+	// a prefix.
+	prefixLast bool
+}
+
+func (p parsedQuery) empty() bool { return len(p.words) == 0 && len(p.phrases) == 0 }
+
+// parseQuery splits q. It never fails on content: stray quotes and operators are text. It fails
+// only on size limits and invalid UTF-8.
+func parseQuery(q string) (parsedQuery, error) {
+	var p parsedQuery
+	if len(q) > MaxQueryBytes {
+		return p, fmt.Errorf("%w: q is %d bytes; at most %d", ErrBadQuery, len(q), MaxQueryBytes)
+	}
+	if !utf8.ValidString(q) {
+		return p, fmt.Errorf("%w: q is not valid UTF-8", ErrBadQuery)
+	}
+	terms := 0
+	rest := q
+	for {
+		rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+		if rest == "" {
+			break
+		}
+		neg := false
+		if len(rest) > 1 && rest[0] == '-' && !unicode.IsSpace(rune(rest[1])) {
+			neg = true
+			rest = rest[1:]
+		}
+		var tok string
+		phrase := false
+		if rest[0] == '"' {
+			end := strings.IndexByte(rest[1:], '"')
+			if end < 0 { // an unclosed quote runs to the end, as in every engine we copy
+				tok, rest = rest[1:], ""
+			} else {
+				tok, rest = rest[1:1+end], rest[2+end:]
+			}
+			phrase = true
+		} else {
+			end := strings.IndexFunc(rest, unicode.IsSpace)
+			if end < 0 {
+				end = len(rest)
+			}
+			tok, rest = rest[:end], rest[end:]
+		}
+		tok = strings.TrimSpace(tok)
+		if !hasWordChar(tok) {
+			continue
+		}
+		terms += len(strings.Fields(tok))
+		if terms > MaxQueryTerms {
+			return parsedQuery{}, fmt.Errorf("%w: more than %d terms", ErrBadQuery, MaxQueryTerms)
+		}
+		switch {
+		case neg:
+			p.excluded = append(p.excluded, tok)
+		case phrase && len(strings.Fields(tok)) > 1:
+			p.phrases = append(p.phrases, tok)
+		default:
+			p.words = append(p.words, tok)
+			p.prefixLast = rest == "" && !phrase
+			continue
+		}
+		p.prefixLast = false
+	}
+	return p, nil
+}
+
+func hasWordChar(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0
+}

@@ -1,0 +1,102 @@
+package index
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/blevesearch/bleve/v2"
+	bindex "github.com/blevesearch/bleve_index_api"
+
+	"filmsearch/internal/corpus"
+)
+
+// snapshot is one open, read-only build. It counts its users so that a swap can retire it while
+// searches still run on it: the last one to leave closes it.
+type snapshot struct {
+	dir      string
+	idx      bleve.Index
+	manifest Manifest
+	syn      *Synonyms
+	refs     atomic.Int64 // 1 while current, plus one per search in flight
+	once     sync.Once
+}
+
+// openSnapshot opens the build in dir read-only. bolt_timeout makes a locked directory an error
+// instead of a hang.
+func openSnapshot(dir string) (*snapshot, error) {
+	man, err := ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
+	syn := &Synonyms{}
+	if b, err := os.ReadFile(filepath.Join(dir, synonymsFile)); err == nil {
+		if err := json.Unmarshal(b, syn); err != nil {
+			return nil, fmt.Errorf("synonyms %s: %w", dir, err)
+		}
+		syn.prepare()
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("synonyms: %w", err)
+	}
+	idx, err := bleve.OpenUsing(filepath.Join(dir, bleveDir), map[string]any{
+		"read_only":    true,
+		"bolt_timeout": "2s",
+	})
+	if err != nil {
+		// A failed OpenUsing returns a wrapper around nil: never touch idx here.
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	s := &snapshot{dir: dir, idx: idx, manifest: man, syn: syn}
+	s.refs.Store(1)
+	return s, nil
+}
+
+// acquire takes a reference unless the snapshot is already closing.
+func (s *snapshot) acquire() bool {
+	for {
+		n := s.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if s.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+func (s *snapshot) release() {
+	if s.refs.Add(-1) == 0 {
+		s.close()
+	}
+}
+
+// close closes the Bleve index once; Bleve panics on a second Close.
+func (s *snapshot) close() {
+	s.once.Do(func() { s.idx.Close() })
+}
+
+// film returns the stored film with the given id.
+func (s *snapshot) film(id string) (corpus.Film, error) {
+	doc, err := s.idx.Document(id)
+	if err != nil {
+		return corpus.Film{}, fmt.Errorf("document %s: %w", id, err)
+	}
+	if doc == nil {
+		return corpus.Film{}, fmt.Errorf("film %q: %w", id, ErrNotFound)
+	}
+	var f corpus.Film
+	found := false
+	doc.VisitFields(func(field bindex.Field) {
+		if field.Name() == fSource {
+			found = json.Unmarshal(field.Value(), &f) == nil
+		}
+	})
+	if !found {
+		return corpus.Film{}, fmt.Errorf("film %q: stored source missing: %w", id, ErrNotFound)
+	}
+	return f, nil
+}

@@ -1,0 +1,344 @@
+package index
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"filmsearch/internal/corpus"
+)
+
+// An index directory holds immutable builds and a symlink to the one being served:
+//
+//	builds/<id>.tmp/   a build in progress (removed by the next build if left behind)
+//	builds/<id>/       a finished build: index/, manifest.json, synonyms.json
+//	current -> builds/<id>
+const (
+	buildsDir    = "builds"
+	currentLink  = "current"
+	lockFile     = ".build.lock"
+	manifestFile = "manifest.json"
+	synonymsFile = "synonyms.json"
+	bleveDir     = "index"
+	tmpSuffix    = ".tmp"
+	keepBuilds   = 3
+)
+
+// Manifest describes one build. It is written into the build before the build is published.
+type Manifest struct {
+	ID           string    `json:"id"`
+	DocCount     int       `json:"doc_count"`
+	CorpusDigest string    `json:"corpus_digest"`
+	CreatedAt    time.Time `json:"created_at"`
+	Version      string    `json:"version"`
+	BuildSeconds float64   `json:"build_seconds"`
+	SizeBytes    int64     `json:"size_bytes"`
+}
+
+// PublishOptions describe what goes into a build besides the films.
+type PublishOptions struct {
+	CorpusDigest string
+	Version      string
+	Synonyms     *Synonyms // nil: none
+	Progress     func(done, total int)
+	Keep         int // builds to keep, current included; 0 means 3
+}
+
+// Publish builds films into a new build under root, verifies it, and switches root/current to it
+// atomically. Whatever happens (an error, a cancelled ctx, a killed process) the build that
+// current pointed to before stays untouched and served. Only one Publish runs per root at a time;
+// a second one fails at once.
+func Publish(ctx context.Context, films []corpus.Film, root string, opts PublishOptions) (Manifest, error) {
+	start := time.Now()
+	builds := filepath.Join(root, buildsDir)
+	if err := os.MkdirAll(builds, 0o755); err != nil {
+		return Manifest{}, fmt.Errorf("publish: %w", err)
+	}
+	unlock, err := lock(filepath.Join(root, lockFile))
+	if err != nil {
+		return Manifest{}, err
+	}
+	defer unlock()
+	removeLeftovers(builds)
+
+	man := Manifest{
+		ID:           newBuildID(start, opts.CorpusDigest),
+		DocCount:     len(films),
+		CorpusDigest: opts.CorpusDigest,
+		CreatedAt:    start.UTC().Truncate(time.Second),
+		Version:      opts.Version,
+	}
+	tmp := filepath.Join(builds, man.ID+tmpSuffix)
+	if err := os.Mkdir(tmp, 0o755); err != nil {
+		return Manifest{}, fmt.Errorf("publish: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := Build(ctx, films, filepath.Join(tmp, bleveDir), BuildOptions{Progress: opts.Progress}); err != nil {
+		return Manifest{}, err
+	}
+	syn := opts.Synonyms
+	if syn == nil {
+		syn = &Synonyms{}
+	}
+	if err := writeJSON(filepath.Join(tmp, synonymsFile), syn); err != nil {
+		return Manifest{}, err
+	}
+	man.BuildSeconds = time.Since(start).Seconds()
+	man.SizeBytes = dirSize(tmp)
+	if err := writeJSON(filepath.Join(tmp, manifestFile), man); err != nil {
+		return Manifest{}, err
+	}
+	if err := verify(ctx, tmp, films); err != nil {
+		return Manifest{}, err
+	}
+	if err := syncTree(tmp); err != nil {
+		return Manifest{}, err
+	}
+	final := filepath.Join(builds, man.ID)
+	if err := os.Rename(tmp, final); err != nil {
+		return Manifest{}, fmt.Errorf("publish: %w", err)
+	}
+	ok = true
+	if err := syncDir(builds); err != nil {
+		return Manifest{}, err
+	}
+	if err := switchCurrent(root, man.ID); err != nil {
+		return Manifest{}, err
+	}
+	keep := opts.Keep
+	if keep <= 0 {
+		keep = keepBuilds
+	}
+	prune(builds, man.ID, keep)
+	return man, nil
+}
+
+// Current returns the directory of the build root/current points to.
+func Current(root string) (string, error) {
+	target, err := os.Readlink(filepath.Join(root, currentLink))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("%s: %w", root, ErrNoBuild)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read current: %w", err)
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(root, target)
+	}
+	return target, nil
+}
+
+// ReadManifest reads the manifest of the build in dir.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	b, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	if err != nil {
+		return m, fmt.Errorf("manifest: %w", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("manifest %s: %w", dir, err)
+	}
+	return m, nil
+}
+
+// verify opens the finished build read-only and checks it answers: the doc count and each of a
+// few films found by its own title.
+func verify(ctx context.Context, dir string, films []corpus.Film) error {
+	s, err := openSnapshot(dir)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrVerify, err)
+	}
+	defer s.close()
+	n, err := s.idx.DocCount()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrVerify, err)
+	}
+	if int(n) != len(films) {
+		return fmt.Errorf("%w: %d documents; want %d", ErrVerify, n, len(films))
+	}
+	for _, i := range []int{0, len(films) / 2, len(films) - 1} {
+		if i < 0 || i >= len(films) {
+			continue
+		}
+		f := films[i]
+		if _, err := s.film(f.ID); err != nil {
+			return fmt.Errorf("%w: film %s: %w", ErrVerify, f.ID, err)
+		}
+	}
+	if len(films) > 0 {
+		f := films[0]
+		res, err := s.search(ctx, Request{Query: f.Title, PerPage: 50, Page: 1, Sort: SortRelevance})
+		if err != nil {
+			return fmt.Errorf("%w: search %q: %w", ErrVerify, f.Title, err)
+		}
+		found := false
+		for _, h := range res.Hits {
+			found = found || h.ID == f.ID
+		}
+		if !found && res.Total > 0 && res.Total < 50 {
+			return fmt.Errorf("%w: searching %q did not find %s", ErrVerify, f.Title, f.ID)
+		}
+		if res.Total == 0 && strings.TrimSpace(f.Title) != "" {
+			return fmt.Errorf("%w: searching %q found nothing", ErrVerify, f.Title)
+		}
+	}
+	return nil
+}
+
+func newBuildID(t time.Time, digest string) string {
+	var r [3]byte
+	rand.Read(r[:])
+	d := digest
+	if len(d) > 8 {
+		d = d[:8]
+	}
+	if d == "" {
+		d = "nodigest"
+	}
+	return t.UTC().Format("20060102T150405Z") + "-" + d + "-" + hex.EncodeToString(r[:])
+}
+
+// lock takes an exclusive, non-blocking lock so two indexers never build into one root at once.
+func lock(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: another build is running: %w", path, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// removeLeftovers deletes builds a killed indexer left behind. The caller holds the lock, so no
+// build is in progress.
+func removeLeftovers(builds string) {
+	entries, _ := os.ReadDir(builds)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), tmpSuffix) {
+			os.RemoveAll(filepath.Join(builds, e.Name()))
+		}
+	}
+}
+
+// switchCurrent points root/current at builds/id by renaming a new symlink over the old one,
+// which is atomic: a reader sees the old build or the new one, never neither.
+func switchCurrent(root, id string) error {
+	var r [4]byte
+	rand.Read(r[:])
+	tmp := filepath.Join(root, currentLink+".tmp-"+hex.EncodeToString(r[:]))
+	if err := os.Symlink(filepath.Join(buildsDir, id), tmp); err != nil {
+		return fmt.Errorf("switch current: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(root, currentLink)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("switch current: %w", err)
+	}
+	return syncDir(root)
+}
+
+// prune keeps the newest keep builds; the one just published is always kept.
+func prune(builds, keepID string, keep int) {
+	entries, err := os.ReadDir(builds)
+	if err != nil {
+		return
+	}
+	var ids []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasSuffix(e.Name(), tmpSuffix) && e.Name() != keepID {
+			ids = append(ids, e.Name())
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(ids))) // ids start with their time
+	for i, id := range ids {
+		if i >= keep-1 {
+			os.RemoveAll(filepath.Join(builds, id))
+		}
+	}
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	return nil
+}
+
+// syncTree fsyncs every file and directory under dir, so a crash after the rename cannot
+// publish a build whose files were never written out.
+func syncTree(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return fmt.Errorf("sync: %w", err)
+		}
+		defer f.Close()
+		if err := f.Sync(); err != nil {
+			return fmt.Errorf("sync %s: %w", p, err)
+		}
+		return nil
+	})
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
