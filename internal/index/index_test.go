@@ -2,11 +2,8 @@ package index
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
-
-	"filmsearch/internal/corpus"
 )
 
 var (
@@ -39,18 +36,8 @@ func testCollection(t testing.TB) *Index {
 }
 
 func publishDir(ctx context.Context, corpusDir, root string) (Manifest, error) {
-	c, err := corpus.LoadDir(corpusDir)
-	if err != nil {
-		return Manifest{}, err
-	}
-	if err := c.Err(); err != nil {
-		return Manifest{}, err
-	}
-	syn, err := LoadSynonyms(filepath.Join(corpusDir, "synonyms.json"))
-	if err != nil {
-		return Manifest{}, err
-	}
-	return Publish(ctx, c.Films, root, PublishOptions{CorpusDigest: c.Digest, Synonyms: syn, Version: "test"})
+	m, _, err := PublishCorpus(ctx, corpusDir, root, PublishOptions{Version: "test"})
+	return m, err
 }
 
 func TestSearchCollection(t *testing.T) {

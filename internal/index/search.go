@@ -36,7 +36,7 @@ const (
 const (
 	MaxPerPage   = 50
 	MaxDepth     = 1000
-	MaxFacetSize = 100
+	MaxFacetSize = 200 // every year a film can have
 	maxFilters   = 50
 )
 

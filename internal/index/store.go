@@ -43,6 +43,7 @@ type Manifest struct {
 	Version      string    `json:"version"`
 	BuildSeconds float64   `json:"build_seconds"`
 	SizeBytes    int64     `json:"size_bytes"`
+	Intro        string    `json:"intro,omitempty"` // the collection's introduction
 }
 
 // PublishOptions describe what goes into a build besides the films.
@@ -50,6 +51,7 @@ type PublishOptions struct {
 	CorpusDigest string
 	Version      string
 	Synonyms     *Synonyms // nil: none
+	Intro        string
 	Progress     func(done, total int)
 	Keep         int // builds to keep, current included; 0 means 3
 }
@@ -77,6 +79,7 @@ func Publish(ctx context.Context, films []corpus.Film, root string, opts Publish
 		CorpusDigest: opts.CorpusDigest,
 		CreatedAt:    start.UTC().Truncate(time.Second),
 		Version:      opts.Version,
+		Intro:        opts.Intro,
 	}
 	tmp := filepath.Join(builds, man.ID+tmpSuffix)
 	if err := os.Mkdir(tmp, 0o755); err != nil {
