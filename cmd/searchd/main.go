@@ -1,0 +1,272 @@
+// Command searchd serves full-text search over a film collection: the native JSON API, the
+// embeddable widget and its demo page. It builds the index from the corpus when none exists and
+// swaps in new builds as the indexer publishes them.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/term"
+
+	"filmsearch/internal/api"
+	"filmsearch/internal/index"
+)
+
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "searchd:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	addr, index, corpus string
+	corsOrigins         []string
+	adminKey            string
+	poll                time.Duration
+	searchTimeout       time.Duration
+	drainDelay          time.Duration
+	maxConcurrent       int
+	rate                float64
+	burst               int
+	trustedProxy        string
+	logFormat           string
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, bool, error) {
+	var c config
+	fs := flag.NewFlagSet("searchd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	envDur := func(name string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(getenv(name)); err == nil {
+			return d
+		}
+		return def
+	}
+	envInt := func(name string, def int) int {
+		if n, err := strconv.Atoi(getenv(name)); err == nil {
+			return n
+		}
+		return def
+	}
+	envFloat := func(name string, def float64) float64 {
+		if n, err := strconv.ParseFloat(getenv(name), 64); err == nil {
+			return n
+		}
+		return def
+	}
+	fs.StringVar(&c.addr, "addr", env("SEARCHD_ADDR", "127.0.0.1:8080"), "listen address (SEARCHD_ADDR)")
+	fs.StringVar(&c.index, "index", env("SEARCHD_INDEX", "data/index"), "index directory with builds/ and current (SEARCHD_INDEX)")
+	fs.StringVar(&c.corpus, "corpus", env("SEARCHD_CORPUS", "corpus"), "corpus directory, indexed when there is no build yet (SEARCHD_CORPUS)")
+	origins := fs.String("cors-origins", env("SEARCHD_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API; empty allows any (SEARCHD_CORS_ORIGINS)")
+	fs.DurationVar(&c.poll, "poll", envDur("SEARCHD_POLL", 2*time.Second), "how often to look for a new build (SEARCHD_POLL)")
+	fs.DurationVar(&c.searchTimeout, "search-timeout", envDur("SEARCHD_SEARCH_TIMEOUT", 2*time.Second), "deadline of one search (SEARCHD_SEARCH_TIMEOUT)")
+	fs.DurationVar(&c.drainDelay, "drain-delay", envDur("SEARCHD_DRAIN_DELAY", 0), "how long /readyz fails before shutdown starts, for load balancers (SEARCHD_DRAIN_DELAY)")
+	fs.IntVar(&c.maxConcurrent, "max-concurrent", envInt("SEARCHD_MAX_CONCURRENT", 64), "searches at once before 503 (SEARCHD_MAX_CONCURRENT)")
+	fs.Float64Var(&c.rate, "rate", envFloat("SEARCHD_RATE", 50), "requests per second per client; negative disables (SEARCHD_RATE)")
+	fs.IntVar(&c.burst, "burst", envInt("SEARCHD_BURST", 100), "request burst per client (SEARCHD_BURST)")
+	fs.StringVar(&c.trustedProxy, "trusted-proxy", env("SEARCHD_TRUSTED_PROXY", ""), "IP of a proxy whose X-Forwarded-For is believed (SEARCHD_TRUSTED_PROXY)")
+	fs.StringVar(&c.logFormat, "log-format", env("SEARCHD_LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal (SEARCHD_LOG_FORMAT)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return c, false, err
+	}
+	if fs.NArg() > 0 {
+		return c, false, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	for _, o := range strings.Split(*origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.corsOrigins = append(c.corsOrigins, o)
+		}
+	}
+	// The admin key comes from the environment only, so it never shows in a process list.
+	c.adminKey = getenv("SEARCHD_ADMIN_KEY")
+	return c, *showVersion, nil
+}
+
+func newLogger(format string, stderr io.Writer) zerolog.Logger {
+	var w io.Writer = stderr
+	f, isFile := stderr.(*os.File)
+	if format == "console" || (format == "auto" && isFile && term.IsTerminal(int(f.Fd()))) {
+		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
+	}
+	return zerolog.New(w).With().Timestamp().Logger()
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, showVersion, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if showVersion {
+		fmt.Fprintln(stdout, "searchd", version)
+		return nil
+	}
+	log := newLogger(cfg.logFormat, stderr)
+	ctx = log.WithContext(ctx)
+
+	ix, err := openOrBuild(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go ix.Watch(ctx, cfg.poll)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				if swapped, err := ix.Reload(); err != nil {
+					log.Error().Err(err).Msg("reload on SIGHUP failed")
+				} else {
+					log.Info().Bool("swapped", swapped).Str("build_id", ix.Manifest().ID).Msg("reloaded on SIGHUP")
+				}
+			}
+		}
+	}()
+
+	var ready atomic.Bool
+	rx := &reindexer{cfg: cfg, ix: ix, log: log}
+	handler := api.NewServer(ix, api.Options{
+		Logger:         log,
+		CORSOrigins:    cfg.corsOrigins,
+		Ready:          ready.Load,
+		SearchTimeout:  cfg.searchTimeout,
+		MaxConcurrent:  cfg.maxConcurrent,
+		RatePerSecond:  cfg.rate,
+		RateBurst:      cfg.burst,
+		TrustedProxyIP: cfg.trustedProxy,
+		AdminKey:       cfg.adminKey,
+		Reload:         func(context.Context) (bool, error) { return ix.Reload() },
+		Reindex:        rx.start,
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          nil,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	// Listen before serving, so a busy port fails at once.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m := ix.Manifest()
+	log.Info().Str("addr", ln.Addr().String()).Str("build_id", m.ID).Int("doc_count", m.DocCount).Str("version", version).Msg("serving")
+	ready.Store(true)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// Fail /readyz first so balancers stop sending, then drain with a fresh context: ctx is
+	// already cancelled and would drain nothing.
+	ready.Store(false)
+	log.Info().Dur("drain_delay", cfg.drainDelay).Msg("shutting down")
+	time.Sleep(cfg.drainDelay)
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	rx.wait()
+	log.Info().Msg("stopped")
+	return nil
+}
+
+// openOrBuild opens the current build, first building one from the corpus when there is none,
+// so a fresh checkout serves at once.
+func openOrBuild(ctx context.Context, cfg config) (*index.Index, error) {
+	ix, err := index.Open(cfg.index)
+	if !errors.Is(err, index.ErrNoBuild) {
+		return ix, err
+	}
+	log := zerolog.Ctx(ctx)
+	log.Info().Str("corpus", cfg.corpus).Str("index", cfg.index).Msg("no build yet; indexing the corpus")
+	m, c, err := index.PublishCorpus(ctx, cfg.corpus, cfg.index, index.PublishOptions{Version: version})
+	if c != nil {
+		for _, w := range c.Warnings {
+			log.Warn().Str("where", w.String()).Msg("corpus warning")
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("initial build: %w", err)
+	}
+	log.Info().Str("build_id", m.ID).Int("doc_count", m.DocCount).Float64("seconds", m.BuildSeconds).Msg("built")
+	return index.Open(cfg.index)
+}
+
+// reindexer runs one background rebuild at a time for the admin endpoint.
+type reindexer struct {
+	cfg     config
+	ix      *index.Index
+	log     zerolog.Logger
+	running atomic.Bool
+	wg      sync.WaitGroup
+}
+
+var errReindexRunning = errors.New("a reindex is already running")
+
+func (r *reindexer) start(context.Context) error {
+	if !r.running.CompareAndSwap(false, true) {
+		return errReindexRunning
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		defer r.running.Store(false)
+		// Not the request's context: the build outlives the request that asked for it.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		defer cancel()
+		m, _, err := index.PublishCorpus(ctx, r.cfg.corpus, r.cfg.index, index.PublishOptions{Version: version})
+		if err != nil {
+			r.log.Error().Err(err).Msg("reindex failed; the previous build is still served")
+			return
+		}
+		if _, err := r.ix.Reload(); err != nil {
+			r.log.Error().Err(err).Msg("reindex built but reload failed")
+			return
+		}
+		r.log.Info().Str("build_id", m.ID).Int("doc_count", m.DocCount).Msg("reindexed")
+	}()
+	return nil
+}
+
+func (r *reindexer) wait() { r.wg.Wait() }

@@ -1,0 +1,78 @@
+// Package api is searchd's HTTP interface: the native JSON API of DESIGN.md, the operational
+// endpoints, and the middleware that keeps hostile traffic away from the index. NewServer
+// returns one http.Handler with every route; the handler is safe for concurrent use.
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"filmsearch/internal/corpus"
+	"filmsearch/internal/index"
+)
+
+// Searcher is what the API needs from the index. *index.Index satisfies it.
+type Searcher interface {
+	Search(ctx context.Context, req index.Request) (*index.Result, error)
+	Film(ctx context.Context, id string) (corpus.Film, error)
+	Suggest(ctx context.Context, q string, n int) ([]index.Suggestion, error)
+	Manifest() index.Manifest
+}
+
+// Options configure NewServer. The zero value serves with safe defaults.
+type Options struct {
+	Logger zerolog.Logger
+	// CORSOrigins allowed on the read-only endpoints; empty allows any origin (no credentials).
+	CORSOrigins []string
+	// Ready reports whether the server should receive traffic; nil means always. searchd turns
+	// it off when shutdown begins, so load balancers drain first.
+	Ready func() bool
+
+	SearchTimeout  time.Duration // per search; 0 means 2s
+	MaxConcurrent  int           // searches at once; 0 means 64
+	RatePerSecond  float64       // per client; 0 means 50, negative disables
+	RateBurst      int           // per client; 0 means 100
+	TrustedProxyIP string        // when set, X-Forwarded-For is believed from this peer only
+
+	// AdminKey enables the admin endpoints; empty turns them off (404).
+	AdminKey string
+	Reload   func(ctx context.Context) (bool, error)
+	Reindex  func(ctx context.Context) error
+
+	// Extra routes mounted by the caller's packages (web assets, the InstantSearch protocol).
+	Demo        http.Handler // "/", "/widget.js", "/demo.js", "/demo.css"
+	Queries     http.Handler // POST /1/indexes/*/queries
+	FacetValues http.Handler // POST /1/indexes/{index}/facets/{facet}/query
+}
+
+func (o *Options) defaults() {
+	if o.SearchTimeout <= 0 {
+		o.SearchTimeout = 2 * time.Second
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 64
+	}
+	if o.RatePerSecond == 0 {
+		o.RatePerSecond = 50
+	}
+	if o.RateBurst <= 0 {
+		o.RateBurst = 100
+	}
+}
+
+// NewServer returns the handler for every route of the API.
+func NewServer(s Searcher, opts Options) http.Handler {
+	opts.defaults()
+	srv := &server{s: s, opts: opts, limiter: newRateLimiter(opts.RatePerSecond, opts.RateBurst), sem: make(chan struct{}, opts.MaxConcurrent)}
+	return srv.routes()
+}
+
+type server struct {
+	s       Searcher
+	opts    Options
+	limiter *rateLimiter
+	sem     chan struct{}
+}

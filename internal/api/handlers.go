@@ -1,0 +1,151 @@
+package api
+
+import (
+	"context"
+	"crypto/subtle"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/rs/zerolog/hlog"
+
+	"filmsearch/internal/index"
+)
+
+func (s *server) handleSearch() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, perr := parseSearch(r.URL.RawQuery)
+		if perr != nil {
+			writeError(w, r, perr)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.SearchTimeout)
+		defer cancel()
+		res, err := s.s.Search(ctx, req)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+	})
+}
+
+func (s *server) handleSuggest() http.Handler {
+	type response struct {
+		Query       string             `json:"query"`
+		Suggestions []index.Suggestion `json:"suggestions"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := newParams(r.URL.RawQuery, "q", "limit")
+		q := p.str("q")
+		n := p.int("limit", index.MaxSuggestions, 1, index.MaxSuggestions)
+		if p.err != nil {
+			writeError(w, r, p.err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.SearchTimeout)
+		defer cancel()
+		sug, err := s.s.Suggest(ctx, q, n)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, response{Query: q, Suggestions: sug})
+	})
+}
+
+// Ids are slugs: nothing that could name a path or need escaping.
+var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
+
+func (s *server) handleFilm() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := mux.Vars(r)["id"]
+		if !idRE.MatchString(id) || strings.Contains(id, "..") {
+			writeError(w, r, paramError("id", "id must be a film id like the-nutcracker-1977"))
+			return
+		}
+		if r.URL.RawQuery != "" {
+			writeError(w, r, paramError("", "this endpoint takes no parameters"))
+			return
+		}
+		f, err := s.s.Film(r.Context(), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, f)
+	})
+}
+
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+}
+
+func (s *server) handleReadyz() http.Handler {
+	type response struct {
+		Status    string    `json:"status"`
+		BuildID   string    `json:"build_id,omitempty"`
+		DocCount  int       `json:"doc_count"`
+		CreatedAt time.Time `json:"created_at,omitzero"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := s.s.Manifest()
+		if m.ID == "" || (s.opts.Ready != nil && !s.opts.Ready()) {
+			writeJSON(w, http.StatusServiceUnavailable, response{Status: "unavailable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, response{Status: "ready", BuildID: m.ID, DocCount: m.DocCount, CreatedAt: m.CreatedAt})
+	})
+}
+
+// admin guards an admin endpoint: off (404) without a configured key, 401 on a wrong one.
+// The key is compared in constant time.
+func (s *server) admin(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.AdminKey == "" {
+			handleNotFound(w, r)
+			return
+		}
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.AdminKey)) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="searchd admin"`)
+			writeError(w, r, &Error{Code: CodeUnauthorized, Message: "a valid admin key is required"})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (s *server) handleReload() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Reload == nil {
+			handleNotFound(w, r)
+			return
+		}
+		swapped, err := s.opts.Reload(r.Context())
+		if err != nil {
+			hlog.FromRequest(r).Error().Err(err).Msg("admin reload failed")
+			writeError(w, r, &Error{Code: CodeUnavailable, Message: "reload failed; the previous build is still served"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"swapped": swapped, "build_id": s.s.Manifest().ID})
+	})
+}
+
+func (s *server) handleReindex() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.Reindex == nil {
+			handleNotFound(w, r)
+			return
+		}
+		if err := s.opts.Reindex(r.Context()); err != nil {
+			writeError(w, r, &Error{Code: CodeUnavailable, Message: err.Error(), RetryAfter: 5})
+			return
+		}
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "reindexing"})
+	})
+}

@@ -1,0 +1,173 @@
+package api
+
+import (
+	"net"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog/hlog"
+	"golang.org/x/time/rate"
+)
+
+// observe gives every request a logger, a request id (also sent as X-Request-Id) and one access
+// log line.
+func (s *server) observe(h http.Handler) http.Handler {
+	h = hlog.AccessHandler(func(r *http.Request, status, size int, d time.Duration) {
+		ev := hlog.FromRequest(r).Info()
+		if status >= 500 {
+			ev = hlog.FromRequest(r).Warn()
+		}
+		ev.Str("method", r.Method).Str("path", r.URL.Path).Int("status", status).
+			Int("size", size).Float64("took_ms", float64(d.Microseconds())/1000).Msg("request")
+	})(h)
+	h = hlog.RequestIDHandler("req_id", "X-Request-Id")(h)
+	return hlog.NewHandler(s.opts.Logger)(h)
+}
+
+// recoverPanics answers a panic with 500 in the envelope and logs the stack; the server lives on.
+func recoverPanics(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				hlog.FromRequest(r).Error().Interface("panic", v).Bytes("stack", debug.Stack()).Msg("panic")
+				writeError(w, r, &Error{Code: CodeInternal, Message: "internal error"})
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// cors allows the read-only endpoints to be called from other origins: any origin by default,
+// else the allowlist. Credentials are never allowed, so a page cannot act as its visitor.
+func (s *server) cors(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		allowed := origin != "" && (len(s.opts.CORSOrigins) == 0 || slices.Contains(s.opts.CORSOrigins, origin))
+		w.Header().Add("Vary", "Origin")
+		if allowed {
+			if len(s.opts.CORSOrigins) == 0 {
+				w.Header().Set("Access-Control-Allow-Origin", "*")
+			} else {
+				w.Header().Set("Access-Control-Allow-Origin", origin)
+			}
+			w.Header().Set("Access-Control-Expose-Headers", "X-Request-Id, Retry-After, ETag")
+		}
+		if r.Method == http.MethodOptions {
+			if allowed {
+				w.Header().Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
+				w.Header().Set("Access-Control-Allow-Headers", "Content-Type, X-Algolia-Application-Id, X-Algolia-API-Key, X-Algolia-Agent")
+				w.Header().Set("Access-Control-Max-Age", "600")
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// limitConcurrency refuses a search when MaxConcurrent are already running: a fast 503 beats
+// an unbounded queue that times everyone out.
+func (s *server) limitConcurrency(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case s.sem <- struct{}{}:
+			defer func() { <-s.sem }()
+			h.ServeHTTP(w, r)
+		default:
+			writeError(w, r, &Error{Code: CodeUnavailable, Message: "too many searches at once; retry shortly", RetryAfter: 1})
+		}
+	})
+}
+
+func (s *server) rateLimit(h http.Handler) http.Handler {
+	if s.limiter == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.limiter.allow(s.clientIP(r)) {
+			writeError(w, r, &Error{Code: CodeRateLimited, Message: "too many requests; slow down", RetryAfter: 1})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// clientIP is the peer address, or the last X-Forwarded-For hop when the peer is the one
+// trusted proxy: anyone else could write that header.
+func (s *server) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	if s.opts.TrustedProxyIP != "" && host == s.opts.TrustedProxyIP {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
+				return ip.String()
+			}
+		}
+	}
+	return host
+}
+
+// rateLimiter is a token bucket per client, in bounded memory: idle clients are forgotten.
+type rateLimiter struct {
+	mu      sync.Mutex
+	every   rate.Limit
+	burst   int
+	clients map[string]*client
+	swept   time.Time
+}
+
+type client struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+const maxClients = 100_000
+
+func newRateLimiter(perSecond float64, burst int) *rateLimiter {
+	if perSecond < 0 {
+		return nil
+	}
+	return &rateLimiter{every: rate.Limit(perSecond), burst: burst, clients: map[string]*client{}}
+}
+
+func (l *rateLimiter) allow(key string) bool {
+	now := time.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > time.Minute || len(l.clients) >= maxClients {
+		l.sweep(now)
+	}
+	c := l.clients[key]
+	if c == nil {
+		if len(l.clients) >= maxClients { // still full of active clients: share one bucket
+			key = ""
+			c = l.clients[key]
+		}
+		if c == nil {
+			c = &client{lim: rate.NewLimiter(l.every, l.burst)}
+			l.clients[key] = c
+		}
+	}
+	c.seen = now
+	return c.lim.AllowN(now, 1)
+}
+
+func (l *rateLimiter) sweep(now time.Time) {
+	l.swept = now
+	for k, c := range l.clients {
+		if now.Sub(c.seen) > time.Minute {
+			delete(l.clients, k)
+		}
+	}
+}
+

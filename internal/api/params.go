@@ -1,0 +1,153 @@
+package api
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"filmsearch/internal/index"
+)
+
+// Parameter limits of the native API.
+const (
+	maxValueBytes = 512
+	maxRepeats    = 20
+	minYear       = 1888
+	maxYear       = 2100
+)
+
+var decadeRE = regexp.MustCompile(`^1[89][0-9]0s$|^20[0-9]0s$|^2100s$`)
+
+// params reads query parameters strictly: every parameter must be known, single-valued ones
+// must appear once, and every value must be valid UTF-8 without NUL bytes.
+type params struct {
+	v     url.Values
+	known map[string]bool
+	err   *Error
+}
+
+func newParams(raw string, known ...string) *params {
+	p := &params{known: map[string]bool{}}
+	for _, k := range known {
+		p.known[k] = true
+	}
+	v, err := url.ParseQuery(raw)
+	if err != nil {
+		p.err = paramError("", "the query string is malformed")
+		return p
+	}
+	p.v = v
+	for k, vals := range v {
+		switch {
+		case !p.known[k]:
+			p.fail(paramError(k, "unknown parameter %q", clip(k)))
+		case len(vals) > maxRepeats:
+			p.fail(paramError(k, "%s is repeated more than %d times", k, maxRepeats))
+		}
+		for _, s := range vals {
+			if len(s) > maxValueBytes {
+				p.fail(paramError(k, "%s is longer than %d bytes", k, maxValueBytes))
+			} else if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+				p.fail(paramError(k, "%s is not valid UTF-8 text", k))
+			}
+		}
+	}
+	return p
+}
+
+func (p *params) fail(e *Error) {
+	if p.err == nil || e.Param < p.err.Param { // deterministic: the first parameter by name
+		p.err = e
+	}
+}
+
+func (p *params) one(name string) (string, bool) {
+	vals := p.v[name]
+	if len(vals) > 1 {
+		p.fail(paramError(name, "%s may be given once", name))
+	}
+	if len(vals) == 0 {
+		return "", false
+	}
+	return vals[0], true
+}
+
+func (p *params) str(name string) string {
+	s, _ := p.one(name)
+	return s
+}
+
+// int reads an optional integer in [lo, hi]; def when absent.
+func (p *params) int(name string, def, lo, hi int) int {
+	s, ok := p.one(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < lo || n > hi {
+		p.fail(paramError(name, "%s must be a whole number from %d to %d", name, lo, hi))
+		return def
+	}
+	return n
+}
+
+func (p *params) list(name string, check func(string) bool, want string) []string {
+	var out []string
+	for _, s := range p.v[name] {
+		if !check(s) {
+			p.fail(paramError(name, "%s must be %s", name, want))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
+var searchParams = []string{"q", "company", "decade", "year", "year_min", "year_max", "sort", "page", "per_page", "facet_size"}
+
+// parseSearch reads the parameters of GET /api/search.
+func parseSearch(raw string) (index.Request, *Error) {
+	p := newParams(raw, searchParams...)
+	if p.err != nil {
+		return index.Request{}, p.err
+	}
+	req := index.Request{Query: p.str("q")}
+	req.Companies = p.list("company", func(s string) bool { return strings.TrimSpace(s) != "" && len(s) <= 100 }, "a company name")
+	req.Decades = p.list("decade", decadeRE.MatchString, `a decade like "1970s"`)
+	for _, s := range p.list("year", isYear, "a year from 1888 to 2100") {
+		y, _ := strconv.Atoi(s)
+		req.Years = append(req.Years, y)
+	}
+	req.YearMin = p.int("year_min", 0, minYear, maxYear)
+	req.YearMax = p.int("year_max", 0, minYear, maxYear)
+	if req.YearMin != 0 && req.YearMax != 0 && req.YearMin > req.YearMax {
+		p.fail(paramError("year_min", "year_min must not be after year_max"))
+	}
+	req.Sort = p.str("sort")
+	switch req.Sort {
+	case "", index.SortRelevance, index.SortYear, index.SortYearDesc, index.SortTitle:
+	default:
+		p.fail(paramError("sort", "sort must be one of relevance, year, -year, title"))
+	}
+	req.PerPage = p.int("per_page", 10, 1, index.MaxPerPage)
+	req.Page = p.int("page", 1, 1, index.MaxDepth)
+	if p.err == nil && req.Page*req.PerPage > index.MaxDepth {
+		p.fail(paramError("page", "page*per_page must be at most %d", index.MaxDepth))
+	}
+	req.FacetSize = p.int("facet_size", 10, 1, index.MaxFacetSize)
+	return req, p.err
+}
+
+func isYear(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= minYear && n <= maxYear && strconv.Itoa(n) == s
+}
