@@ -1,0 +1,47 @@
+# The two commands a fresh checkout needs: `make run` and `make test`.
+GO        ?= go
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X main.version=$(VERSION)
+INDEX     ?= data/index
+CORPUS    ?= corpus
+FUZZTIME  ?= 5s
+export SEARCHD_ADDR ?= 127.0.0.1:8080
+
+.PHONY: run test test-go fuzz fuzz-ci bench golden lint build clean relevance index scaleout-test
+
+run: ## build the index from corpus/ if needed, then serve search and the demo page
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/searchd --index $(INDEX) --corpus $(CORPUS)
+
+index: ## publish a new build of corpus/
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/indexer --index $(INDEX) --corpus $(CORPUS)
+
+test: lint test-go fuzz-ci ## everything CI runs
+
+test-go:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+fuzz-ci: ## every fuzz target for a short fixed time
+	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
+
+fuzz: ## every fuzz target for longer
+	FUZZTIME=60s ./scripts/fuzz.sh
+
+bench: ## benchmarks on ../shared/data (skipped when absent)
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m ./...
+
+golden: ## rewrite golden files from the current code
+	$(GO) test ./internal/... -run 'Golden' -update
+
+relevance: ## the judged queries and the known-item evaluation, as tables
+	$(GO) test ./internal/relevance -run 'Relevance|KnownItem' -count=1 -v
+
+lint:
+	@test -z "$$(gofmt -l . | grep -v node_modules)" || { gofmt -l . | grep -v node_modules; echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+
+build: ## static, version-stamped binaries in bin/
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/searchd ./cmd/searchd
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/indexer ./cmd/indexer
+
+clean:
+	rm -rf bin data

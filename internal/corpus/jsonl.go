@@ -1,0 +1,137 @@
+package corpus
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxJSONLine bounds one JSON line, so a file without newlines cannot exhaust memory.
+const maxJSONLine = 4 << 20
+
+// jsonFilm is one line of JSON Lines. Unknown fields (cast, origin, source...) are ignored.
+type jsonFilm struct {
+	ID            string   `json:"id"`
+	Title         string   `json:"title"`
+	Year          *int     `json:"year"` // a pointer tells a missing year from 0
+	Description   string   `json:"description"`
+	Facts         []string `json:"facts"`
+	Companies     []string `json:"companies"`
+	Company       string   `json:"company"`
+	Director      string   `json:"director"`
+	Country       string   `json:"country"`
+	Genres        []string `json:"genres"`
+	OriginalTitle string   `json:"original_title"`
+	SourceURL     string   `json:"source_url"`
+	Wiki          string   `json:"wiki"`
+}
+
+// ReadJSONL parses JSON Lines, one film object per line; blank lines are skipped. name is used in
+// Problems. Records with errors are reported in problems and left out of films. err is only for
+// read errors.
+func ReadJSONL(r io.Reader, name string) (films []Film, problems []Problem, warnings []Problem, err error) {
+	c, err := readJSONL(r, name)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return c.films(), c.errs, c.warns, nil
+}
+
+func readJSONL(r io.Reader, name string) (*checker, error) {
+	c := newChecker(name)
+	br := bufio.NewReaderSize(r, 256<<10)
+	var long []byte // a line longer than the buffer, assembled
+	for n := 1; ; n++ {
+		line, err := br.ReadSlice('\n')
+		tooLong := false
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long[:0], line...)
+			for errors.Is(err, bufio.ErrBufferFull) {
+				line, err = br.ReadSlice('\n')
+				if len(long) <= maxJSONLine {
+					long = append(long, line...)
+				}
+			}
+			tooLong = len(long) > maxJSONLine
+			line = long
+		}
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		if n == 1 {
+			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
+		}
+		switch {
+		case tooLong:
+			c.errorf(n, "line longer than %d bytes", maxJSONLine)
+		case len(bytes.TrimSpace(line)) > 0:
+			c.line(n, line)
+		}
+		if err == io.EOF {
+			return c, nil
+		}
+	}
+}
+
+// line decodes and checks one JSON line.
+func (c *checker) line(n int, line []byte) {
+	// encoding/json would quietly replace invalid UTF-8, so check first.
+	if !utf8.Valid(line) {
+		c.errorf(n, "invalid UTF-8")
+		return
+	}
+	var j jsonFilm
+	if err := json.Unmarshal(line, &j); err != nil {
+		c.errorf(n, "invalid JSON: %s", jsonReason(err))
+		return
+	}
+	rec := record{line: n, film: Film{
+		ID:            j.ID,
+		Title:         j.Title,
+		Description:   j.Description,
+		Facts:         j.Facts,
+		Companies:     append(j.Companies, j.Company),
+		Director:      j.Director,
+		Country:       j.Country,
+		Genres:        j.Genres,
+		OriginalTitle: j.OriginalTitle,
+		SourceURL:     j.SourceURL,
+	}}
+	if rec.film.SourceURL == "" {
+		rec.film.SourceURL = j.Wiki
+	}
+	if j.Year == nil {
+		rec.noYear = true
+	} else {
+		rec.film.Year = *j.Year
+	}
+	c.finish(&rec)
+}
+
+// jsonReason turns a decoding error into a short reason without Go type names.
+func jsonReason(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" {
+			return "want an object, got " + typeErr.Value
+		}
+		return fmt.Sprintf("field %s: got %s, want %s", typeErr.Field, typeErr.Value, jsonKind(typeErr.Type.Kind().String()))
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func jsonKind(kind string) string {
+	switch kind {
+	case "int", "ptr":
+		return "a number"
+	case "slice":
+		return "an array of strings"
+	default:
+		return "a " + kind
+	}
+}

@@ -1,0 +1,210 @@
+package corpus
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MinYear is the earliest valid year: the first surviving motion picture.
+const MinYear = 1888
+
+// MaxYear returns the latest valid year, next year, so announced films fit.
+func MaxYear() int { return time.Now().Year() + 1 }
+
+// maxIDLen bounds ids so they fit URLs and index keys.
+const maxIDLen = 128
+
+// record is a film being read, with the positions that problems point at.
+type record struct {
+	film      Film
+	line      int    // the title line (cards) or the JSON line
+	yearText  string // the year as written when it did not fit an int
+	factLines []int  // line of each fact, parallel to film.Facts
+	noYear    bool   // the record gives no year at all
+	bad       bool   // an error was reported; the record is dropped
+}
+
+// checker validates records of one stream and collects problems.
+type checker struct {
+	name     string
+	seen     map[string]int // id -> line of first use
+	errs     []Problem
+	warns    []Problem
+	maxYear  int
+	accepted []record
+}
+
+func newChecker(name string) *checker {
+	return &checker{name: name, seen: map[string]int{}, maxYear: MaxYear()}
+}
+
+func (c *checker) errorf(line int, format string, args ...any) {
+	c.errs = append(c.errs, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) warnf(line int, format string, args ...any) {
+	c.warns = append(c.warns, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...)})
+}
+
+// finish normalizes and validates r, reporting problems; valid records are kept.
+func (c *checker) finish(r *record) {
+	f := &r.film
+	f.Title = strings.TrimSpace(f.Title)
+	f.Description = strings.TrimSpace(f.Description)
+	f.Director = strings.TrimSpace(f.Director)
+	f.Country = strings.TrimSpace(f.Country)
+	f.OriginalTitle = strings.TrimSpace(f.OriginalTitle)
+	f.SourceURL = strings.TrimSpace(f.SourceURL)
+	f.Companies = cleanList(f.Companies)
+	f.Genres = cleanList(f.Genres)
+	if len(f.Genres) == 0 {
+		f.Genres = nil // omitted from JSON
+	}
+	if !r.bad && !validUTF8(f) {
+		c.errorf(r.line, "invalid UTF-8")
+		r.bad = true
+	}
+	if f.Title == "" {
+		c.errorf(r.line, "missing title")
+		r.bad = true
+	}
+	if r.noYear {
+		c.errorf(r.line, "missing year")
+		r.bad = true
+	} else if r.yearText != "" {
+		c.errorf(r.line, "year %s out of range %d..%d", r.yearText, MinYear, c.maxYear)
+		r.bad = true
+	} else if f.Year < MinYear || f.Year > c.maxYear {
+		c.errorf(r.line, "year %d out of range %d..%d", f.Year, MinYear, c.maxYear)
+		r.bad = true
+	}
+	if f.ID == "" {
+		f.ID = Slug(f.Title, f.Year)
+	} else if !validID(f.ID) {
+		c.errorf(r.line, "invalid id %q: want 1..%d of a-z, 0-9, '-', '.', '_', starting with a letter or digit", f.ID, maxIDLen)
+		r.bad = true
+	}
+	if r.bad {
+		return
+	}
+	if first, ok := c.seen[f.ID]; ok {
+		c.errorf(r.line, "duplicate id %q (first on line %d)", f.ID, first)
+		return
+	}
+	c.seen[f.ID] = r.line
+
+	if f.Description == "" {
+		c.warnf(r.line, "empty description")
+	}
+	facts := make([]string, 0, len(f.Facts))
+	for i, fact := range f.Facts {
+		fact = strings.TrimSpace(fact)
+		if fact == "" {
+			continue
+		}
+		line := r.line
+		if i < len(r.factLines) {
+			line = r.factLines[i]
+		}
+		if !endsSentence(fact) {
+			c.warnf(line, "fact does not end a sentence: %q", tail(fact))
+		}
+		facts = append(facts, fact)
+	}
+	f.Facts = facts
+	if f.SourceURL != "" && !httpURL(f.SourceURL) {
+		c.warnf(r.line, "source %q is not an http(s) URL", f.SourceURL)
+	}
+	c.accepted = append(c.accepted, *r)
+}
+
+// films returns the accepted films.
+func (c *checker) films() []Film {
+	out := make([]Film, len(c.accepted))
+	for i, r := range c.accepted {
+		out[i] = r.film
+	}
+	return out
+}
+
+// cleanList trims items, drops empty ones and repeats, and never returns nil.
+func cleanList(items []string) []string {
+	out := make([]string, 0, len(items))
+	for _, s := range items {
+		s = strings.TrimSpace(s)
+		if s == "" || contains(out, s) {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// validID reports whether id is safe in URLs and index keys.
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || c != '-' && c != '.' && c != '_') {
+			return false // a leading '.' would allow "..", a path step
+		}
+	}
+	return true
+}
+
+func validUTF8(f *Film) bool {
+	for _, s := range [...]string{f.ID, f.Title, f.Description, f.Director, f.Country, f.OriginalTitle, f.SourceURL} {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	for _, list := range [...][]string{f.Facts, f.Companies, f.Genres} {
+		for _, s := range list {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// endsSentence reports whether s ends in sentence punctuation, perhaps followed by closing quotes
+// or brackets: a fact cut off mid-sentence is a copy-paste mistake worth a warning.
+func endsSentence(s string) bool {
+	s = strings.TrimRight(s, "\"'”’»)]} ")
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r == '.' || r == '!' || r == '?' || r == '…'
+}
+
+// tail returns the end of s, enough to find it in the file.
+func tail(s string) string {
+	const n = 40
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return "..." + string(r[len(r)-n:])
+}
+
+// httpURL is a cheap check: url.Parse costs a tenth of reading a large file.
+func httpURL(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		rest, ok = strings.CutPrefix(s, "http://")
+	}
+	return ok && rest != "" && rest[0] != '/' && !strings.ContainsAny(s, " \t\n")
+}
