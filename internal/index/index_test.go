@@ -53,3 +53,25 @@ func TestSearchCollection(t *testing.T) {
 		}
 	}
 }
+
+// Filters narrow the hits; they must not change the order of the hits they keep.
+func TestFiltersDoNotScore(t *testing.T) {
+	ix := testCollection(t)
+	ctx := context.Background()
+	plain, err := ix.Search(ctx, Request{Query: "ballet", PerPage: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	filtered, err := ix.Search(ctx, Request{Query: "ballet", PerPage: 50, YearMin: 1888, Decades: []string{"1960s", "1970s", "1980s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plain.Hits) != len(filtered.Hits) {
+		t.Fatalf("filtered search = %d hits; want %d", len(filtered.Hits), len(plain.Hits))
+	}
+	for i := range plain.Hits {
+		if p, f := plain.Hits[i], filtered.Hits[i]; p.ID != f.ID || p.Score != f.Score {
+			t.Errorf("hit %d: filtered %s (%.4f); want %s (%.4f)", i, f.ID, f.Score, p.ID, p.Score)
+		}
+	}
+}

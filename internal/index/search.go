@@ -184,6 +184,7 @@ func newFilters(req Request) filters {
 		for i, v := range values {
 			t := bleve.NewTermQuery(v)
 			t.SetField(field)
+			t.SetBoost(0) // filters narrow; they must not reorder what they keep
 			qs[i] = t
 		}
 		return bleve.NewDisjunctionQuery(qs...)
@@ -208,6 +209,7 @@ func newFilters(req Request) filters {
 		yes := true
 		r := bleve.NewNumericRangeInclusiveQuery(lo, hi, &yes, &yes)
 		r.SetField(fYearNum)
+		r.SetBoost(0)
 		f.years = r
 	}
 	return f
@@ -347,7 +349,7 @@ func hit(dm *search.DocumentMatch) (Hit, error) {
 		return Hit{}, fmt.Errorf("hit %s: stored source: %w", dm.ID, err)
 	}
 	h := Hit{
-		ID: f.ID, Score: math.Round(dm.Score*1e4) / 1e4,
+		ID: f.ID, Score: roundScore(dm.Score),
 		Title: f.Title, Year: f.Year, Decade: corpus.Decade(f.Year),
 		Companies: f.Companies, Description: f.Description, Facts: f.Facts,
 		Director: f.Director, Country: f.Country, Genres: f.Genres,
@@ -361,6 +363,20 @@ func hit(dm *search.DocumentMatch) (Hit, error) {
 		h.Facts = []string{}
 	}
 	return h, nil
+}
+
+// roundScore keeps six significant digits. Rounding to a fixed number of decimals would show
+// small, different scores as equal, and hits ordered by the true score would then seem to break
+// the tie-by-id rule.
+func roundScore(s float64) float64 {
+	if s == 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+		return s
+	}
+	r, err := strconv.ParseFloat(strconv.FormatFloat(s, 'g', 6, 64), 64)
+	if err != nil {
+		return s
+	}
+	return r
 }
 
 // classify prefers the context's error, so a deadline reads as a deadline whatever Bleve said.

@@ -1,0 +1,69 @@
+package algolia
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"testing"
+	"unicode/utf8"
+
+	"filmsearch/internal/index"
+)
+
+// FuzzParams feeds the params parser any string, as a URL-encoded params string and, when it is
+// JSON, as a request object. Properties: no panic; the only error is a 400 *apiError; accepted
+// params keep the limits and translate to an index request; encode round-trips.
+func FuzzParams(f *testing.F) {
+	for _, s := range []string{
+		"",
+		"query=revolution&hitsPerPage=5&page=1",
+		"query=&facets=%5B%22companies%22%5D&facetFilters=%5B%5B%22companies%3ABolshoi%20Ballet%22%5D%5D",
+		"numericFilters=year%3E%3D1970%2Cyear%3C%3D1980&maxValuesPerFacet=1000",
+		"facetFilters=decade%3A1970s%2C(year%3A1975%2Cyear%3A1977)",
+		"highlightPreTag=__ais-highlight__&highlightPostTag=__%2Fais-highlight__&attributesToSnippet=description%3A20",
+		"page=-1", "hitsPerPage=51", "query=%ff", "facetFilters=(((", "numericFilters=year%3A1970%20TO%201980",
+		`{"query":"swan","facetFilters":[["decade:1970s","decade:1980s"],"year:1977"],"page":"2"}`,
+		`{"numericFilters":[["year=1975","year=1977"]],"hitsPerPage":0,"facets":"*"}`,
+		`{"facetFilters":[[["x"]]],"page":1e300}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		inputs := []func() (fields, error){func() (fields, error) { return fieldsFromString(s) }}
+		if json.Valid([]byte(s)) {
+			inputs = append(inputs, func() (fields, error) { return fieldsFromJSON(json.RawMessage(s)) })
+		}
+		for _, in := range inputs {
+			fl, err := in()
+			var p params
+			if err == nil {
+				p, err = parseParams(fl)
+			}
+			if err != nil {
+				var ae *apiError
+				if !errors.As(err, &ae) || ae.status != http.StatusBadRequest || ae.msg == "" {
+					t.Fatalf("error %v (%T); want a 400 *apiError", err, err)
+				}
+				continue
+			}
+			if len(p.Query) > index.MaxQueryBytes || !utf8.ValidString(p.Query) || p.Page < 0 ||
+				p.HitsPerPage < 0 || p.HitsPerPage > maxHitsPerPage ||
+				p.MaxValuesPerFacet < 0 || p.MaxValuesPerFacet > maxFacetValues ||
+				p.MaxFacetHits < 0 || p.MaxFacetHits > maxFacetHits {
+				t.Fatalf("accepted params break a limit: %+v", p)
+			}
+			sr, err := p.request()
+			if err != nil {
+				t.Fatalf("parsed params do not translate: %v", err)
+			}
+			if !sr.none && len(sr.req.Companies)+len(sr.req.Decades)+len(sr.req.Years) > 2*maxFilterStrings {
+				t.Fatalf("too many filters reach the index: %+v", sr.req)
+			}
+			back, err := parseParams(mustFields(t, p.encode()))
+			if err != nil || !reflect.DeepEqual(back, p) {
+				t.Fatalf("parse(encode(p)) = %+v, %v\nwant p = %+v", back, err, p)
+			}
+		}
+	})
+}
