@@ -30,7 +30,7 @@ bench: ## benchmarks on ../shared/data (skipped when absent)
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m ./...
 
 golden: ## rewrite golden files from the current code
-	$(GO) test ./internal/... -run 'Golden' -update
+	$(GO) test ./internal/api ./internal/corpus -run Golden -update
 
 relevance: ## the judged queries and the known-item evaluation, as tables
 	$(GO) test ./internal/relevance -run 'Relevance|KnownItem' -count=1 -v
@@ -42,6 +42,9 @@ lint:
 build: ## static, version-stamped binaries in bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/searchd ./cmd/searchd
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/indexer ./cmd/indexer
+
+scaleout-test: ## three replicas behind nginx on loopback, a build published under load (< 2 min)
+	./scripts/scaleout-test.sh
 
 clean:
 	rm -rf bin data

@@ -23,8 +23,10 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/term"
 
+	"filmsearch/internal/algolia"
 	"filmsearch/internal/api"
 	"filmsearch/internal/index"
+	"filmsearch/web"
 )
 
 var version = "dev"
@@ -50,6 +52,8 @@ type config struct {
 	burst               int
 	trustedProxy        string
 	logFormat           string
+	cacheEntries        int
+	cacheMaxAge         time.Duration
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, bool, error) {
@@ -91,6 +95,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.Float64Var(&c.rate, "rate", envFloat("SEARCHD_RATE", 50), "requests per second per client; negative disables (SEARCHD_RATE)")
 	fs.IntVar(&c.burst, "burst", envInt("SEARCHD_BURST", 100), "request burst per client (SEARCHD_BURST)")
 	fs.StringVar(&c.trustedProxy, "trusted-proxy", env("SEARCHD_TRUSTED_PROXY", ""), "IP of a proxy whose X-Forwarded-For is believed (SEARCHD_TRUSTED_PROXY)")
+	fs.IntVar(&c.cacheEntries, "cache-entries", envInt("SEARCHD_CACHE_ENTRIES", 1024), "responses kept in the in-process cache; 0 disables (SEARCHD_CACHE_ENTRIES)")
+	fs.DurationVar(&c.cacheMaxAge, "cache-max-age", envDur("SEARCHD_CACHE_MAX_AGE", 30*time.Second), "max-age of cacheable answers for browsers, proxies and CDNs (SEARCHD_CACHE_MAX_AGE)")
 	fs.StringVar(&c.logFormat, "log-format", env("SEARCHD_LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal (SEARCHD_LOG_FORMAT)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -98,6 +104,10 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if fs.NArg() > 0 {
 		return c, false, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.poll <= 0 {
+		// time.NewTicker panics on a non-positive interval.
+		return c, false, fmt.Errorf("poll must be positive, not %v", c.poll)
 	}
 	for _, o := range strings.Split(*origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -129,6 +139,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := newLogger(cfg.logFormat, stderr)
 	ctx = log.WithContext(ctx)
+
+	// Listen before anything slow, such as a first build, so a busy port fails at once.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close() // a no-op once Serve has closed it
 
 	ix, err := openOrBuild(ctx, cfg)
 	if err != nil {
@@ -169,6 +186,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		AdminKey:       cfg.adminKey,
 		Reload:         func(context.Context) (bool, error) { return ix.Reload() },
 		Reindex:        rx.start,
+		Demo:           web.NewHandler(func() string { return ix.Manifest().Intro }),
+		Queries:        algolia.NewQueriesHandler(ix, log),
+		FacetValues:    algolia.NewFacetValuesHandler(ix, log),
+		Version:        version,
+		CacheEntries:   cfg.cacheEntries,
+		CacheMaxAge:    cfg.cacheMaxAge,
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -178,12 +201,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 		ErrorLog:          nil,
-		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
-	// Listen before serving, so a busy port fails at once.
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		// Requests keep ctx's logger but not its cancellation: ctx ends when shutdown begins,
+		// and the requests still in flight must drain, not fail.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	m := ix.Manifest()
 	log.Info().Str("addr", ln.Addr().String()).Str("build_id", m.ID).Int("doc_count", m.DocCount).Str("version", version).Msg("serving")

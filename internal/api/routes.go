@@ -15,16 +15,23 @@ func (s *server) routes() http.Handler {
 
 	read := func(h http.Handler) http.Handler { return s.cors(s.rateLimit(h)) }
 	search := func(h http.Handler) http.Handler { return read(s.limitConcurrency(h)) }
+	// Validators and the response cache sit before the concurrency limit: a 304 or a cache hit
+	// takes no search slot.
+	cached := func(h http.Handler) http.Handler { return read(s.cacheable(h)) }
+	r.Use(nameRoute)
 
-	r.Handle("/api/search", search(s.handleSearch())).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
-	r.Handle("/api/suggest", search(s.handleSuggest())).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
-	r.Handle("/api/films/{id}", read(s.handleFilm())).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
+	r.Handle("/api/search", cached(s.limitConcurrency(s.handleSearch()))).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
+	r.Handle("/api/suggest", cached(s.limitConcurrency(s.handleSuggest()))).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
+	r.Handle("/api/films/{id}", cached(s.handleFilm())).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
 
 	r.Handle("/api/admin/reload", s.admin(s.handleReload())).Methods(http.MethodPost)
 	r.Handle("/api/admin/reindex", s.admin(s.handleReindex())).Methods(http.MethodPost)
+	r.Handle("/api/admin/insights", s.admin(s.handleInsights())).Methods(http.MethodGet, http.MethodHead)
 
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.handleReadyz()).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", s.metrics.handler()).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/openapi.json", handleOpenAPI()).Methods(http.MethodGet, http.MethodHead)
 
 	if s.opts.Queries != nil {
 		r.Handle("/1/indexes/*/queries", search(s.opts.Queries)).Methods(http.MethodPost, http.MethodOptions)
@@ -34,8 +41,9 @@ func (s *server) routes() http.Handler {
 	}
 	if s.opts.Demo != nil {
 		for _, p := range []string{"/", "/widget.js", "/demo.js", "/demo.css"} {
-			r.Handle(p, s.rateLimit(s.opts.Demo)).Methods(http.MethodGet, http.MethodHead)
+			// Not rate limited: every visitor of an embedding site loads the widget, cheaply.
+			r.Handle(p, s.opts.Demo).Methods(http.MethodGet, http.MethodHead)
 		}
 	}
-	return s.observe(recoverPanics(r))
+	return s.observe(s.instrument(recoverPanics(r)))
 }

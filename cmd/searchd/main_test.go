@@ -1,0 +1,392 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"filmsearch/internal/index"
+)
+
+const corpusDir = "../../corpus"
+
+// lockedBuffer is an io.Writer the server's goroutines and the test may share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func noEnv(string) string { return "" }
+
+// freeAddr returns a loopback address nobody listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// daemon is searchd started by run in the background.
+type daemon struct {
+	base   string
+	stderr *lockedBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// start runs searchd with args plus --addr on a free port, and waits until /readyz answers 200.
+// The test's cleanup stops it if the test has not.
+func start(t *testing.T, args ...string) *daemon {
+	t.Helper()
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	d := &daemon{base: "http://" + addr, stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	args = append([]string{"--addr", addr}, args...)
+	go func() { d.done <- run(ctx, args, noEnv, io.Discard, d.stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-d.done:
+		case <-time.After(15 * time.Second):
+			t.Error("searchd did not stop within 15s of cancel")
+		}
+	})
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case err := <-d.done:
+			t.Fatalf("run returned before ready: %v\nstderr:\n%s", err, d.stderr)
+		default:
+		}
+		if resp, err := http.Get(d.base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return d
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /readyz: not 200 within 30s\nstderr:\n%s", d.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop cancels run's context and expects it to return nil within a few seconds.
+func (d *daemon) stop(t *testing.T) {
+	t.Helper()
+	d.cancel()
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Errorf("run after cancel = %v; want nil\nstderr:\n%s", err, d.stderr)
+		}
+		d.done <- err // for the cleanup
+	case <-time.After(10 * time.Second):
+		t.Fatalf("run did not return within 10s of cancel\nstderr:\n%s", d.stderr)
+	}
+}
+
+type searchResponse struct {
+	Total int `json:"total"`
+	Hits  []struct {
+		ID         string            `json:"id"`
+		Highlights map[string]string `json:"highlights"`
+	} `json:"hits"`
+}
+
+type readyResponse struct {
+	Status   string `json:"status"`
+	BuildID  string `json:"build_id"`
+	DocCount int    `json:"doc_count"`
+}
+
+func getJSON(client *http.Client, url string, v any) (int, error) {
+	resp, err := client.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return resp.StatusCode, fmt.Errorf("decode %s: %w (body %q)", url, err, body)
+	}
+	return resp.StatusCode, nil
+}
+
+func TestRunServesAndStops(t *testing.T) {
+	t.Parallel()
+	d := start(t, "--index", t.TempDir(), "--corpus", corpusDir)
+
+	var ready readyResponse
+	if code, err := getJSON(http.DefaultClient, d.base+"/readyz", &ready); err != nil || code != 200 || ready.DocCount != 10 || ready.BuildID == "" {
+		t.Errorf("GET /readyz = %d %+v, %v; want 200 with a build id and doc_count 10", code, ready, err)
+	}
+	var res searchResponse
+	code, err := getJSON(http.DefaultClient, d.base+"/api/search?q=revolution", &res)
+	if err != nil || code != 200 {
+		t.Fatalf("GET /api/search?q=revolution = %d, %v; want 200", code, err)
+	}
+	if res.Total != 2 || len(res.Hits) != 2 || res.Hits[0].ID != "the-flames-of-paris-1983" {
+		t.Errorf("GET /api/search?q=revolution: total %d, hits %+v; want 2 with the-flames-of-paris-1983 first", res.Total, res.Hits)
+	}
+	if len(res.Hits) > 0 && !strings.Contains(res.Hits[0].Highlights["description"], "<mark>") {
+		t.Errorf("GET /api/search?q=revolution: first hit highlights %v; want <mark> in the description", res.Hits[0].Highlights)
+	}
+
+	d.stop(t)
+	if _, err := http.Get(d.base + "/healthz"); err == nil {
+		t.Error("GET /healthz after stop succeeded; want the port closed")
+	}
+	for _, want := range []string{`"message":"serving"`, `"message":"stopped"`, `"req_id"`} {
+		if !strings.Contains(d.stderr.String(), want) {
+			t.Errorf("log has no %s\nstderr:\n%s", want, d.stderr)
+		}
+	}
+}
+
+// TestRunDrains checks that shutdown first fails /readyz while still answering searches, and
+// that requests served then are whole: the cancelled run context must not cancel them.
+func TestRunDrains(t *testing.T) {
+	t.Parallel()
+	d := start(t, "--index", t.TempDir(), "--corpus", corpusDir, "--drain-delay", "3s")
+	client := &http.Client{Timeout: 5 * time.Second}
+	d.cancel()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		var ready readyResponse
+		code, _ := getJSON(client, d.base+"/readyz", &ready)
+		if code == http.StatusServiceUnavailable {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /readyz during drain: %d; want 503", code)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	var res searchResponse
+	code, err := getJSON(client, d.base+"/api/search?q=revolution", &res)
+	if err != nil || code != http.StatusOK || res.Total != 2 {
+		t.Errorf("GET /api/search?q=revolution during drain = %d, total %d, %v; want 200 with 2 hits", code, res.Total, err)
+	}
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Errorf("run = %v; want nil", err)
+		}
+		d.done <- err
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return within 10s of cancel")
+	}
+}
+
+// TestRunSwapsUnderLoad publishes builds while clients search: no request may fail, and the
+// last build ends up served.
+func TestRunSwapsUnderLoad(t *testing.T) {
+	t.Parallel()
+	indexDir := t.TempDir()
+	// No rate limit, and a deadline far above any search: under -race on a busy machine a
+	// fuzzy search can take a while, and this test is about swaps, not deadlines.
+	d := start(t, "--index", indexDir, "--corpus", corpusDir, "--poll", "50ms", "--rate=-1", "--search-timeout", "20s")
+
+	var (
+		requests atomic.Int64
+		failures atomic.Int64
+		firstErr atomic.Value
+		stop     = make(chan struct{})
+		wg       sync.WaitGroup
+	)
+	targets := []string{"/api/search?q=revolution", "/api/search?q=love&decade=1970s", "/api/search", "/api/suggest?q=nutc", "/api/films/giselle-1975", "/api/search?q=nutcraker"}
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 10 * time.Second}
+			for i := g; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				target := targets[i%len(targets)]
+				var v map[string]any
+				code, err := getJSON(client, d.base+target, &v)
+				requests.Add(1)
+				if err == nil && code != http.StatusOK {
+					err = fmt.Errorf("status %d: %v", code, v)
+				}
+				if err == nil && v["error"] != nil {
+					err = fmt.Errorf("error body: %v", v)
+				}
+				if err != nil {
+					failures.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Errorf("GET %s: %w", target, err))
+				}
+				// Steady load, not a saturating one: the publisher needs CPU too.
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
+
+	// Twenty publishes take most of this package's time under -race; -short does five.
+	publishes := 20
+	if testing.Short() {
+		publishes = 5
+	}
+	ctx := context.Background()
+	var last index.Manifest
+	for i := range publishes {
+		m, _, err := index.PublishCorpus(ctx, corpusDir, indexDir, index.PublishOptions{})
+		if err != nil {
+			close(stop)
+			wg.Wait()
+			t.Fatalf("publish %d: %v", i+1, err)
+		}
+		last = m
+	}
+
+	// Wait for the poll to pick up the last build, still under load.
+	var ready readyResponse
+	deadline := time.Now().Add(10 * time.Second)
+	for ready.BuildID != last.ID {
+		if time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+		if _, err := getJSON(http.DefaultClient, d.base+"/readyz", &ready); err != nil {
+			t.Log(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+
+	if ready.BuildID != last.ID || ready.DocCount != 10 {
+		t.Errorf("GET /readyz = %+v; want build_id %s, doc_count 10", ready, last.ID)
+	}
+	if n := failures.Load(); n > 0 {
+		t.Errorf("%d of %d requests failed during %d publishes; first: %v\nstderr:\n%s", n, requests.Load(), publishes, firstErr.Load(), tail(d.stderr.String(), 4000))
+	}
+	if requests.Load() < 20 {
+		t.Errorf("only %d requests ran during the swaps; want many", requests.Load())
+	}
+	swaps := strings.Count(d.stderr.String(), "swapped in new build")
+	if swaps == 0 {
+		t.Errorf("log has no swap\nstderr:\n%s", tail(d.stderr.String(), 4000))
+	}
+	t.Logf("%d requests during %d publishes, %d swaps, %d failed reloads", requests.Load(), publishes, swaps, strings.Count(d.stderr.String(), "reload failed"))
+	d.stop(t)
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+func TestRunVersionAndFlags(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr bool
+		stdout  string // substring
+		stderr  string // substring
+	}{
+		{"version", []string{"--version"}, false, "searchd " + version, ""},
+		{"unknown flag", []string{"--no-such-flag"}, true, "", "flag provided but not defined: -no-such-flag"},
+		{"bad duration", []string{"--poll", "soon"}, true, "", "invalid value"},
+		{"bad number", []string{"--max-concurrent", "many"}, true, "", "invalid value"},
+		{"stray argument", []string{"serve"}, true, "", ""},
+		{"zero poll", []string{"--poll", "0s"}, true, "", ""},
+		{"negative poll", []string{"--poll=-1s"}, true, "", ""},
+	}
+	for _, tt := range tests {
+		var stdout, stderr bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := run(ctx, tt.args, noEnv, &stdout, &stderr)
+		cancel()
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: run(%q) = %v; want error %v", tt.name, tt.args, err, tt.wantErr)
+		}
+		if !strings.Contains(stdout.String(), tt.stdout) {
+			t.Errorf("%s: run(%q) stdout = %q; want %q in it", tt.name, tt.args, stdout.String(), tt.stdout)
+		}
+		if !strings.Contains(stderr.String(), tt.stderr) {
+			t.Errorf("%s: run(%q) stderr = %q; want %q in it", tt.name, tt.args, stderr.String(), tt.stderr)
+		}
+	}
+}
+
+// TestRunBusyPort checks that a taken address fails at once, before any index is built.
+func TestRunBusyPort(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	indexDir := t.TempDir()
+	startAt := time.Now()
+	err = run(ctx, []string{"--addr", ln.Addr().String(), "--index", indexDir, "--corpus", corpusDir}, noEnv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "listen") {
+		t.Fatalf("run on a busy port = %v; want a listen error", err)
+	}
+	if d := time.Since(startAt); d > 2*time.Second {
+		t.Errorf("run on a busy port took %v to fail; want at once", d)
+	}
+	if _, err := index.Current(indexDir); !errors.Is(err, index.ErrNoBuild) {
+		t.Errorf("after a busy port, index.Current = %v; want ErrNoBuild: nothing built", err)
+	}
+}
+
+func TestRunEnvironment(t *testing.T) {
+	t.Parallel()
+	addr := freeAddr(t)
+	env := map[string]string{"SEARCHD_ADDR": "127.0.0.1:1", "SEARCHD_INDEX": t.TempDir(), "SEARCHD_CORPUS": corpusDir, "SEARCHD_POLL": "1h"}
+	c, _, err := parseFlags([]string{"--addr", addr}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.addr != addr || c.index != env["SEARCHD_INDEX"] || c.corpus != corpusDir || c.poll != time.Hour {
+		t.Errorf("parseFlags with env %v and --addr %s = %+v; want the flag's addr and the rest from env", env, addr, c)
+	}
+	c, _, err = parseFlags(nil, noEnv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.addr != "127.0.0.1:8080" || c.index != "data/index" || c.corpus != "corpus" || c.poll != 2*time.Second {
+		t.Errorf("parseFlags with no flags or env = %+v; want the defaults", c)
+	}
+}
