@@ -42,6 +42,14 @@ type Options struct {
 	Reload   func(ctx context.Context) (bool, error)
 	Reindex  func(ctx context.Context) error
 
+	// Version is searchd's version, reported by searchd_build_info.
+	Version string
+	// CacheEntries bounds the in-process response cache of the read-only endpoints; 0 turns it
+	// off. searchd defaults it to 1024.
+	CacheEntries int
+	// CacheMaxAge is the max-age (and stale-while-revalidate) of cacheable answers; 0 means 30s.
+	CacheMaxAge time.Duration
+
 	// Extra routes mounted by the caller's packages (web assets, the InstantSearch protocol).
 	Demo        http.Handler // "/", "/widget.js", "/demo.js", "/demo.css"
 	Queries     http.Handler // POST /1/indexes/*/queries
@@ -67,6 +75,14 @@ func (o *Options) defaults() {
 func NewServer(s Searcher, opts Options) http.Handler {
 	opts.defaults()
 	srv := &server{s: s, opts: opts, limiter: newRateLimiter(opts.RatePerSecond, opts.RateBurst), sem: make(chan struct{}, opts.MaxConcurrent)}
+	srv.metrics = newMetrics(s, opts.Version)
+	srv.insights = newInsights()
+	srv.cache = newResponseCache(opts.CacheEntries)
+	maxAge := defaultCacheMaxAge
+	if opts.CacheMaxAge > 0 {
+		maxAge = max(1, int(opts.CacheMaxAge/time.Second))
+	}
+	srv.cacheControl = cacheControl(maxAge)
 	return srv.routes()
 }
 
@@ -75,4 +91,9 @@ type server struct {
 	opts    Options
 	limiter *rateLimiter
 	sem     chan struct{}
+
+	metrics      *metrics
+	insights     *insights
+	cache        *responseCache // nil: off
+	cacheControl string
 }

@@ -23,11 +23,13 @@ func (s *server) handleSearch() http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), s.opts.SearchTimeout)
 		defer cancel()
+		start := time.Now()
 		res, err := s.s.Search(ctx, req)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
+		s.searched(r, req, res, time.Since(start))
 		writeJSON(w, http.StatusOK, res)
 	})
 }

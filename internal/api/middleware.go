@@ -81,6 +81,7 @@ func (s *server) limitConcurrency(h http.Handler) http.Handler {
 			defer func() { <-s.sem }()
 			h.ServeHTTP(w, r)
 		default:
+			s.metrics.shed.Inc()
 			writeError(w, r, &Error{Code: CodeUnavailable, Message: "too many searches at once; retry shortly", RetryAfter: 1})
 		}
 	})
@@ -92,6 +93,7 @@ func (s *server) rateLimit(h http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.limiter.allow(s.clientIP(r)) {
+			s.metrics.rateLimited.Inc()
 			writeError(w, r, &Error{Code: CodeRateLimited, Message: "too many requests; slow down", RetryAfter: 1})
 			return
 		}
@@ -170,4 +172,3 @@ func (l *rateLimiter) sweep(now time.Time) {
 		}
 	}
 }
-

@@ -14,6 +14,7 @@ import (
 const (
 	maxValueBytes = 512
 	maxRepeats    = 20
+	maxFilters    = 50 // company, decade and year values together: the index refuses more
 	minYear       = 1888
 	maxYear       = 2100
 )
@@ -42,7 +43,10 @@ func newParams(raw string, known ...string) *params {
 	for k, vals := range v {
 		switch {
 		case !p.known[k]:
-			p.fail(paramError(k, "unknown parameter %q", clip(k)))
+			// The name is the client's: clip it, so the envelope never echoes a long or
+			// invalid UTF-8 string.
+			p.fail(paramError(clip(k), "unknown parameter %q", clip(k)))
+			continue
 		case len(vals) > maxRepeats:
 			p.fail(paramError(k, "%s is repeated more than %d times", k, maxRepeats))
 		}
@@ -126,6 +130,9 @@ func parseSearch(raw string) (index.Request, *Error) {
 	for _, s := range p.list("year", isYear, "a year from 1888 to 2100") {
 		y, _ := strconv.Atoi(s)
 		req.Years = append(req.Years, y)
+	}
+	if n := len(req.Companies) + len(req.Decades) + len(req.Years); n > maxFilters {
+		p.fail(paramError("company", "at most %d company, decade and year values together", maxFilters))
 	}
 	req.YearMin = p.int("year_min", 0, minYear, maxYear)
 	req.YearMax = p.int("year_max", 0, minYear, maxYear)

@@ -1,0 +1,180 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"filmsearch/internal/index"
+)
+
+// countingSearcher counts engine searches and can pretend another build is served.
+type countingSearcher struct {
+	*index.Index
+	searches atomic.Int64
+	mu       sync.Mutex
+	build    string
+}
+
+func (c *countingSearcher) Search(ctx context.Context, req index.Request) (*index.Result, error) {
+	c.searches.Add(1)
+	return c.Index.Search(ctx, req)
+}
+
+func (c *countingSearcher) Manifest() index.Manifest {
+	m := c.Index.Manifest()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.build != "" {
+		m.ID = c.build
+	}
+	return m
+}
+
+func (c *countingSearcher) swap(build string) {
+	c.mu.Lock()
+	c.build = build
+	c.mu.Unlock()
+}
+
+func getWith(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func TestCacheHeaders(t *testing.T) {
+	t.Parallel()
+	h := newTestHandler(t, Options{CacheMaxAge: 45e9})
+	tests := []struct {
+		target    string
+		cacheable bool
+	}{
+		{"/api/search?q=swan&decade=1950s", true},
+		{"/api/suggest?q=nut", true},
+		{"/api/films/the-nutcracker-1977", true},
+		{"/api/search?per_page=0", false},
+		{"/api/films/no-such-film-1900", false},
+	}
+	for _, tt := range tests {
+		rec := get(t, h, tt.target)
+		etag, cc := rec.Header().Get("ETag"), rec.Header().Get("Cache-Control")
+		if tt.cacheable {
+			if rec.Code != http.StatusOK || !strings.HasPrefix(etag, `W/"`) || cc != "public, max-age=45, stale-while-revalidate=45" {
+				t.Errorf("GET %s = %d, ETag %q, Cache-Control %q; want 200, a weak ETag, max-age=45", tt.target, rec.Code, etag, cc)
+			}
+		} else if etag != "" || cc != "no-store" {
+			t.Errorf("GET %s = %d, ETag %q, Cache-Control %q; want no ETag and no-store", tt.target, rec.Code, etag, cc)
+		}
+		if v := rec.Header().Values("Vary"); len(v) == 0 || v[0] != "Origin" {
+			t.Errorf("GET %s: Vary = %q; want Origin", tt.target, v)
+		}
+	}
+}
+
+func TestETag(t *testing.T) {
+	t.Parallel()
+	cs := &countingSearcher{Index: testIndex(t)}
+	h := newTestHandlerFor(t, cs, Options{})
+	etag := func(target string) string { return get(t, h, target).Header().Get("ETag") }
+
+	a := etag("/api/search?q=swan&decade=1950s&sort=year")
+	if b := etag("/api/search?sort=year&decade=1950s&q=swan"); a != b {
+		t.Errorf("parameter order changed the ETag: %s, %s", a, b)
+	}
+	if b := etag("/api/search?q=swan&decade=1960s&sort=year"); a == b {
+		t.Errorf("different requests share the ETag %s", a)
+	}
+
+	// A matching If-None-Match is answered with 304 before any search runs, whatever the
+	// spelling of the tag (strong, weak, in a list).
+	before := cs.searches.Load()
+	for _, inm := range []string{a, strings.TrimPrefix(a, "W/"), `"other", ` + a, "*"} {
+		rec := getWith(t, h, "/api/search?q=swan&decade=1950s&sort=year", "If-None-Match", inm)
+		if rec.Code != http.StatusNotModified || rec.Body.Len() != 0 || rec.Header().Get("ETag") != a {
+			t.Errorf("If-None-Match %s = %d, %d bytes, ETag %q; want 304, empty, %s", inm, rec.Code, rec.Body.Len(), rec.Header().Get("ETag"), a)
+		}
+	}
+	if n := cs.searches.Load() - before; n != 0 {
+		t.Errorf("304 answers ran %d searches; want 0", n)
+	}
+	if rec := getWith(t, h, "/api/search?q=swan&decade=1950s&sort=year", "If-None-Match", `W/"stale"`); rec.Code != http.StatusOK {
+		t.Errorf("a stale If-None-Match = %d; want 200", rec.Code)
+	}
+
+	// A new build changes every ETag, so caches revalidate into the new build's answers.
+	cs.swap("another-build")
+	if b := etag("/api/search?q=swan&decade=1950s&sort=year"); b == a || b == "" {
+		t.Errorf("ETag after a swap = %q; want a new one (was %s)", b, a)
+	}
+	if rec := getWith(t, h, "/api/search?q=swan&decade=1950s&sort=year", "If-None-Match", a); rec.Code != http.StatusOK {
+		t.Errorf("the old build's ETag after a swap = %d; want 200", rec.Code)
+	}
+}
+
+func TestResponseCache(t *testing.T) {
+	t.Parallel()
+	cs := &countingSearcher{Index: testIndex(t)}
+	h := newTestHandlerFor(t, cs, Options{CacheEntries: 2})
+	first := get(t, h, "/api/search?q=swan")
+	second := get(t, h, "/api/search?q=swan")
+	if n := cs.searches.Load(); n != 1 {
+		t.Errorf("two equal searches ran %d engine searches; want 1", n)
+	}
+	if first.Body.String() != second.Body.String() || second.Header().Get("ETag") != first.Header().Get("ETag") ||
+		second.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+		t.Errorf("cached answer differs: %q %q vs %q %q", second.Header(), second.Body, first.Header(), first.Body)
+	}
+	// Errors are not cached: two of them would have evicted swan from a cache of two.
+	get(t, h, "/api/films/no-such-film-1900")
+	get(t, h, "/api/search?q=swan&facet_size=0")
+	get(t, h, "/api/search?q=swan")
+	if n := cs.searches.Load(); n != 1 {
+		t.Errorf("errors took cache slots: swan searched %d times; want 1", n)
+	}
+	// Bounded: a third distinct answer evicts the least recently used.
+	before := cs.searches.Load()
+	get(t, h, "/api/search?q=giselle")
+	get(t, h, "/api/search?q=ballet")
+	get(t, h, "/api/search?q=ballet")
+	get(t, h, "/api/search?q=swan") // evicted
+	if n := cs.searches.Load() - before; n != 3 {
+		t.Errorf("after eviction: %d engine searches; want 3 (giselle, ballet, swan again)", n)
+	}
+	// A swap empties the cache.
+	cs.swap("another-build")
+	before = cs.searches.Load()
+	get(t, h, "/api/search?q=ballet")
+	if n := cs.searches.Load() - before; n != 1 {
+		t.Errorf("after a swap: %d engine searches; want 1", n)
+	}
+}
+
+func TestResponseCacheBounds(t *testing.T) {
+	t.Parallel()
+	c := newResponseCache(3)
+	for _, k := range []string{"a", "b", "c", "d"} {
+		c.put("b1", k, cacheEntry{body: []byte(k)})
+	}
+	if c.len() != 3 {
+		t.Errorf("cache of 3 holds %d", c.len())
+	}
+	if _, ok := c.get("b1", "a"); ok {
+		t.Errorf("least recently used entry survived")
+	}
+	if _, ok := c.get("b2", "d"); ok || c.len() != 0 {
+		t.Errorf("a new build did not empty the cache: %d entries", c.len())
+	}
+	if newResponseCache(0) != nil {
+		t.Errorf("newResponseCache(0) != nil; want the cache off")
+	}
+}

@@ -1,0 +1,251 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"filmsearch/internal/index"
+)
+
+func loadOpenAPI(t *testing.T) (*openapi3.T, routers.Router) {
+	t.Helper()
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(openAPIDoc)
+	if err != nil {
+		t.Fatalf("load openapi.json: %v", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		t.Fatalf("openapi.json is not a valid OpenAPI 3 document: %v", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatalf("router from openapi.json: %v", err)
+	}
+	return doc, router
+}
+
+func TestOpenAPIDocument(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	// Every error code the server can send is in the envelope's enum, and nothing else is.
+	var enum []string
+	for _, v := range doc.Components.Schemas["Error"].Value.Properties["error"].Value.Properties["code"].Value.Enum {
+		enum = append(enum, v.(string))
+	}
+	var codes []string
+	for c := range statusOf {
+		codes = append(codes, c)
+	}
+	slices.Sort(enum)
+	slices.Sort(codes)
+	if !slices.Equal(enum, codes) {
+		t.Errorf("error codes in openapi.json = %v; statusOf has %v", enum, codes)
+	}
+	// The served document is the embedded one.
+	h := newTestHandler(t, Options{})
+	rec := get(t, h, "/openapi.json")
+	if rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), openAPIDoc) {
+		t.Errorf("GET /openapi.json = %d, %d bytes; want 200 and the embedded document", rec.Code, rec.Body.Len())
+	}
+}
+
+// failingSearcher answers every search with err, to reach the 500 and 503 answers.
+type failingSearcher struct {
+	*index.Index
+	err error
+}
+
+func (f failingSearcher) Search(context.Context, index.Request) (*index.Result, error) {
+	return nil, f.err
+}
+
+// TestOpenAPIResponses sends a representative set of requests through the real router and
+// validates each response, status, headers and body, against openapi.json. An answer the
+// document does not describe fails, so the document cannot drift from the code.
+func TestOpenAPIResponses(t *testing.T) {
+	doc, router := loadOpenAPI(t)
+	const key = "test-admin-key"
+	opts := Options{
+		AdminKey:     key,
+		CacheEntries: 16,
+		Reload:       func(context.Context) (bool, error) { return false, nil },
+		Reindex:      func(context.Context) error { return nil },
+	}
+	h := newTestHandler(t, opts)
+	failingReload := opts
+	failingReload.Reload = func(context.Context) (bool, error) { return false, errors.New("disk on fire") }
+	ix := testIndex(t)
+	handlers := map[string]http.Handler{
+		"default":        h,
+		"no-admin":       newTestHandler(t, Options{}),
+		"failing-reload": newTestHandler(t, failingReload),
+		"not-ready":      newTestHandler(t, Options{Ready: func() bool { return false }}),
+		"rate-limited":   newTestHandlerFor(t, ix, Options{RatePerSecond: 0.001, RateBurst: 1}),
+		"broken":         newTestHandlerFor(t, failingSearcher{ix, errors.New("disk on fire")}, Options{}),
+		"slow":           newTestHandlerFor(t, failingSearcher{ix, context.DeadlineExceeded}, Options{}),
+	}
+
+	// A real film id and ETag, so the film and 304 cases use what the server hands out.
+	first := get(t, h, "/api/search?q=nutcracker")
+	var res struct {
+		Hits []struct {
+			ID string `json:"id"`
+		} `json:"hits"`
+	}
+	if err := json.Unmarshal(first.Body.Bytes(), &res); err != nil || len(res.Hits) == 0 {
+		t.Fatalf("search nutcracker: %d %s", first.Code, first.Body)
+	}
+	filmID, etag := res.Hits[0].ID, first.Header().Get("ETag")
+	longQuery := strings.Repeat("swan ", 40)
+
+	tests := []struct {
+		name, handler, method, target string
+		header                        map[string]string
+		warm                          int // requests sent first (rate limit)
+		want                          int
+		code                          string // error code, for error answers
+	}{
+		{name: "search", target: "/api/search?q=nutcracker", want: 200},
+		{name: "browse", target: "/api/search", want: 200},
+		{name: "filtered page", target: "/api/search?q=ballet&decade=1970s&decade=1980s&sort=-year&per_page=5&page=2&facet_size=3", want: 200},
+		{name: "year range", target: "/api/search?q=swan&year_min=1950&year_max=1990&year=1957&sort=title", want: 200},
+		{name: "zero results", target: "/api/search?q=zzqxjv", want: 200},
+		{name: "typo", target: "/api/search?q=nutcraker", want: 200},
+		{name: "not modified", target: "/api/search?q=nutcracker", header: map[string]string{"If-None-Match": etag}, want: 304},
+		{name: "bad per_page", target: "/api/search?per_page=0", want: 400, code: CodeInvalidParameter},
+		{name: "unknown param", target: "/api/search?qq=1", want: 400, code: CodeInvalidParameter},
+		{name: "bad query", target: "/api/search?q=" + strings.ReplaceAll(longQuery, " ", "+"), want: 400, code: CodeBadQuery},
+		{name: "search internal", handler: "broken", target: "/api/search?q=swan", want: 500, code: CodeInternal},
+		{name: "search timeout", handler: "slow", target: "/api/search?q=swan", want: 503, code: CodeUnavailable},
+		{name: "rate limited", handler: "rate-limited", target: "/api/search?q=swan", warm: 1, want: 429, code: CodeRateLimited},
+		{name: "preflight", method: http.MethodOptions, target: "/api/search", header: map[string]string{"Origin": "https://example.org", "Access-Control-Request-Method": "GET"}, want: 204},
+		{name: "suggest", target: "/api/suggest?q=nut", want: 200},
+		{name: "suggest limit", target: "/api/suggest?q=s&limit=3", want: 200},
+		{name: "suggest bad limit", target: "/api/suggest?limit=99", want: 400, code: CodeInvalidParameter},
+		{name: "suggest preflight", method: http.MethodOptions, target: "/api/suggest", header: map[string]string{"Origin": "https://example.org"}, want: 204},
+		{name: "film", target: "/api/films/" + filmID, want: 200},
+		{name: "film missing", target: "/api/films/no-such-film-1900", want: 404, code: CodeNotFound},
+		{name: "film bad id", target: "/api/films/Bad~Id", want: 400, code: CodeInvalidParameter},
+		{name: "film preflight", method: http.MethodOptions, target: "/api/films/" + filmID, header: map[string]string{"Origin": "https://example.org"}, want: 204},
+		{name: "healthz", target: "/healthz", want: 200},
+		{name: "readyz", target: "/readyz", want: 200},
+		{name: "readyz draining", handler: "not-ready", target: "/readyz", want: 503},
+		{name: "metrics", target: "/metrics", want: 200},
+		{name: "openapi", target: "/openapi.json", want: 200},
+		{name: "reload", method: http.MethodPost, target: "/api/admin/reload", header: map[string]string{"Authorization": "Bearer " + key}, want: 200},
+		{name: "reload failed", handler: "failing-reload", method: http.MethodPost, target: "/api/admin/reload", header: map[string]string{"Authorization": "Bearer " + key}, want: 503, code: CodeUnavailable},
+		{name: "reload wrong key", method: http.MethodPost, target: "/api/admin/reload", header: map[string]string{"Authorization": "Bearer nope"}, want: 401, code: CodeUnauthorized},
+		{name: "reload off", handler: "no-admin", method: http.MethodPost, target: "/api/admin/reload", want: 404, code: CodeNotFound},
+		{name: "reindex", method: http.MethodPost, target: "/api/admin/reindex", header: map[string]string{"Authorization": "Bearer " + key}, want: 202},
+		{name: "insights", target: "/api/admin/insights?limit=5", header: map[string]string{"Authorization": "Bearer " + key}, want: 200},
+		{name: "insights bad limit", target: "/api/admin/insights?limit=0", header: map[string]string{"Authorization": "Bearer " + key}, want: 400, code: CodeInvalidParameter},
+		{name: "insights no key", target: "/api/admin/insights", want: 401, code: CodeUnauthorized},
+		// Not in the document's paths: their bodies are checked against the Error schema.
+		{name: "no such endpoint", target: "/api/nope", want: 404, code: CodeNotFound},
+		{name: "wrong method", method: http.MethodDelete, target: "/api/search", want: 405, code: CodeMethodNotAllowed},
+	}
+	covered := map[string]bool{}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hh := handlers[orDefault(tt.handler, "default")]
+			method := orDefault(tt.method, http.MethodGet)
+			var rec *httptest.ResponseRecorder
+			for range tt.warm + 1 {
+				req := httptest.NewRequest(method, tt.target, nil)
+				for k, v := range tt.header {
+					req.Header.Set(k, v)
+				}
+				rec = httptest.NewRecorder()
+				hh.ServeHTTP(rec, req)
+			}
+			if rec.Code != tt.want {
+				t.Fatalf("%s %s = %d; want %d\n%s", method, tt.target, rec.Code, tt.want, rec.Body)
+			}
+			if tt.code != "" {
+				var env struct {
+					Error struct{ Code string } `json:"error"`
+				}
+				if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || env.Error.Code != tt.code {
+					t.Errorf("%s %s: error code %q; want %q (%s)", method, tt.target, env.Error.Code, tt.code, rec.Body)
+				}
+			}
+
+			req := httptest.NewRequest(method, "http://localhost"+tt.target, nil)
+			for k, v := range tt.header {
+				req.Header.Set(k, v)
+			}
+			route, pathParams, err := router.FindRoute(req)
+			if err != nil {
+				if tt.code == "" {
+					t.Fatalf("%s %s is not in openapi.json: %v", method, tt.target, err)
+				}
+				var body any
+				json.Unmarshal(rec.Body.Bytes(), &body)
+				if err := doc.Components.Schemas["Error"].Value.VisitJSON(body); err != nil {
+					t.Errorf("%s %s: body does not match the Error schema: %v", method, tt.target, err)
+				}
+				return
+			}
+			covered[method+" "+route.Path] = true
+			in := &openapi3filter.RequestValidationInput{
+				Request: req, PathParams: pathParams, Route: route,
+				Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+			}
+			if rec.Code < 300 {
+				// What the server accepts, the document must allow.
+				if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+					t.Errorf("%s %s: request the server accepted is invalid by openapi.json: %v", method, tt.target, err)
+				}
+			}
+			out := &openapi3filter.ResponseValidationInput{
+				RequestValidationInput: in,
+				Status:                 rec.Code,
+				Header:                 rec.Header(),
+				Body:                   io.NopCloser(bytes.NewReader(rec.Body.Bytes())),
+				Options:                &openapi3filter.Options{IncludeResponseStatus: true},
+			}
+			if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+				t.Errorf("%s %s = %d: response does not match openapi.json: %v\n%s", method, tt.target, rec.Code, err, clipBody(rec.Body.String()))
+			}
+		})
+	}
+
+	// Every operation of the document, but the InstantSearch ones (mounted by another package),
+	// was exercised above.
+	for path, item := range doc.Paths.Map() {
+		if strings.HasPrefix(path, "/1/") {
+			continue
+		}
+		for method := range item.Operations() {
+			if !covered[method+" "+path] {
+				t.Errorf("openapi.json describes %s %s but no test request reached it", method, path)
+			}
+		}
+	}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func clipBody(s string) string {
+	if len(s) > 600 {
+		return s[:600] + "..."
+	}
+	return s
+}
