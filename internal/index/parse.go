@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	unitok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 )
 
 // Query limits; longer or larger queries are refused with ErrBadQuery.
@@ -69,7 +71,9 @@ func parseQuery(q string) (parsedQuery, error) {
 		if !hasWordChar(tok) {
 			continue
 		}
-		terms += len(strings.Fields(tok))
+		// Count what the analyzers will search, not what spaces separate: "a,b,c" is three
+		// terms, and a phrase counts each of its words.
+		terms += len(wordTokenizer.Tokenize([]byte(tok)))
 		if terms > MaxQueryTerms {
 			return parsedQuery{}, fmt.Errorf("%w: more than %d terms", ErrBadQuery, MaxQueryTerms)
 		}
@@ -87,6 +91,10 @@ func parseQuery(q string) (parsedQuery, error) {
 	}
 	return p, nil
 }
+
+// wordTokenizer splits text into words as the mapping's analyzers do. It is stateless and safe
+// for concurrent use.
+var wordTokenizer = unitok.NewUnicodeTokenizer()
 
 func hasWordChar(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) >= 0

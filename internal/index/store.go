@@ -71,7 +71,7 @@ func Publish(ctx context.Context, films []corpus.Film, root string, opts Publish
 		return Manifest{}, err
 	}
 	defer unlock()
-	removeLeftovers(builds)
+	removeLeftovers(root)
 
 	man := Manifest{
 		ID:           newBuildID(start, opts.CorpusDigest),
@@ -232,14 +232,19 @@ func lock(path string) (func(), error) {
 	}, nil
 }
 
-// removeLeftovers deletes builds a killed indexer left behind. The caller holds the lock, so no
-// build is in progress.
-func removeLeftovers(builds string) {
+// removeLeftovers deletes what a killed indexer left behind: unfinished builds and the temporary
+// link of an interrupted switch. The caller holds the lock, so no build is in progress.
+func removeLeftovers(root string) {
+	builds := filepath.Join(root, buildsDir)
 	entries, _ := os.ReadDir(builds)
 	for _, e := range entries {
 		if strings.HasSuffix(e.Name(), tmpSuffix) {
 			os.RemoveAll(filepath.Join(builds, e.Name()))
 		}
+	}
+	links, _ := filepath.Glob(filepath.Join(root, currentLink+".tmp-*"))
+	for _, l := range links {
+		os.Remove(l)
 	}
 }
 

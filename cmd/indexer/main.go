@@ -1,0 +1,248 @@
+// Command indexer validates a film collection and publishes it as a new versioned Bleve build:
+// it builds into DIR/builds/<id>.tmp, verifies the build, renames it and switches DIR/current
+// to it atomically. A failed or interrupted run leaves the served build untouched.
+//
+//	indexer --corpus corpus --index data/index
+//	indexer --check --corpus films.jsonl
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"filmsearch/internal/corpus"
+	"filmsearch/internal/index"
+)
+
+// version is stamped at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "indexer: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	corpus  string
+	index   string
+	check   bool
+	keep    int
+	version bool
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("indexer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.corpus, "corpus", envOr(getenv, "INDEXER_CORPUS", "corpus"),
+		"collection: a directory of *.txt/*.jsonl, or one such file (env INDEXER_CORPUS)")
+	fs.StringVar(&c.index, "index", envOr(getenv, "INDEXER_INDEX", "data/index"),
+		"index root holding builds/ and the current symlink (env INDEXER_INDEX)")
+	fs.BoolVar(&c.check, "check", false, "validate the collection only; build nothing")
+	keep := envOr(getenv, "INDEXER_KEEP", "3")
+	n, err := strconv.Atoi(keep)
+	if err != nil {
+		return c, fmt.Errorf("INDEXER_KEEP=%q: not a number", keep)
+	}
+	fs.IntVar(&c.keep, "keep", n, "builds to keep, the new one included (env INDEXER_KEEP)")
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: indexer [--check] [--corpus DIR|FILE] [--index DIR] [--keep N]\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.keep < 1 {
+		return c, fmt.Errorf("--keep %d: must be at least 1", c.keep)
+	}
+	return c, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// run is the whole program; it returns instead of exiting so tests can call it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if cfg.version {
+		fmt.Fprintf(stdout, "indexer %s\n", version)
+		return nil
+	}
+
+	start := time.Now()
+	src, err := load(cfg.corpus)
+	if err != nil {
+		return err
+	}
+	c := src.coll
+	for _, p := range c.Warnings {
+		fmt.Fprintf(stderr, "warning: %s\n", p)
+	}
+	for _, p := range c.Errors {
+		fmt.Fprintf(stderr, "error: %s\n", p)
+	}
+	if cfg.check {
+		fmt.Fprintf(stdout, "checked %d films: %s, %s\n",
+			len(c.Films), plural(len(c.Errors), "error"), plural(len(c.Warnings), "warning"))
+		return invalid(cfg.corpus, c)
+	}
+	if err := invalid(cfg.corpus, c); err != nil {
+		fmt.Fprintf(stdout, "indexed 0 films: %s, %s; nothing published\n",
+			plural(len(c.Errors), "error"), plural(len(c.Warnings), "warning"))
+		return err
+	}
+	// A signal during loading should not start a build.
+	if err := ctx.Err(); err != nil {
+		fmt.Fprintln(stdout, "indexed 0 films: interrupted; nothing published")
+		return fmt.Errorf("interrupted: %w", err)
+	}
+
+	opts := index.PublishOptions{
+		CorpusDigest: c.Digest,
+		Version:      version,
+		Synonyms:     src.syn,
+		Intro:        c.Intro,
+		Keep:         cfg.keep,
+	}
+	var bar *progressBar
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar = &progressBar{w: stderr}
+		opts.Progress = bar.update
+	}
+	man, err := index.Publish(ctx, c.Films, cfg.index, opts)
+	bar.clear()
+	secs := time.Since(start).Seconds()
+	if err != nil {
+		what := "build failed"
+		if ctx.Err() != nil {
+			what = "interrupted"
+		}
+		fmt.Fprintf(stdout, "indexed 0 films: %s after %.2f s; nothing published\n", what, secs)
+		return err
+	}
+	fmt.Fprintf(stdout, "indexed %d films (%s) in %.2f s, %.0f films/s, %.1f MB, build %s\n",
+		man.DocCount, plural(len(c.Warnings), "warning"), secs, float64(man.DocCount)/secs,
+		float64(man.SizeBytes)/1e6, man.ID)
+	return nil
+}
+
+// source is a loaded collection and its themes.
+type source struct {
+	coll *corpus.Collection
+	syn  *index.Synonyms
+}
+
+// load reads a collection directory, or a single .jsonl/.txt file together with the
+// companies.json and synonyms.json beside it when present, as a directory would be read.
+// Validation findings, a bad synonyms file among them, end up in the collection's Errors and
+// Warnings; only I/O errors are returned.
+func load(path string) (source, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return source{}, fmt.Errorf("corpus: %w", err)
+	}
+	dir := path
+	var c *corpus.Collection
+	if info.IsDir() {
+		if c, err = corpus.LoadDir(path); err != nil {
+			return source{}, err
+		}
+	} else {
+		dir = filepath.Dir(path)
+		var gaz *corpus.Gazetteer
+		var gazErr error
+		gazPath := filepath.Join(dir, corpus.GazetteerFile)
+		if _, err := os.Stat(gazPath); err == nil {
+			gaz, gazErr = corpus.LoadGazetteer(gazPath)
+		}
+		if c, err = corpus.LoadFile(path, gaz); err != nil {
+			return source{}, err
+		}
+		if gazErr != nil {
+			c.Errors = append(c.Errors, corpus.Problem{File: gazPath, Reason: gazErr.Error()})
+		}
+	}
+	synPath := filepath.Join(dir, index.SynonymsFile)
+	syn, err := index.LoadSynonyms(synPath)
+	if err != nil {
+		c.Errors = append(c.Errors, corpus.Problem{File: synPath, Reason: err.Error()})
+	}
+	return source{coll: c, syn: syn}, nil
+}
+
+// invalid returns an error when c has errors; they have been printed one per line already.
+func invalid(path string, c *corpus.Collection) error {
+	if len(c.Errors) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %w: %s", path, corpus.ErrInvalid, plural(len(c.Errors), "error"))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// progressBar draws one line on a terminal, rewritten in place with \r. A nil bar draws nothing.
+type progressBar struct {
+	w     io.Writer
+	drawn bool
+}
+
+const barWidth = 30
+
+func (b *progressBar) update(done, total int) {
+	if total <= 0 {
+		return
+	}
+	filled := barWidth * done / total
+	line := fmt.Sprintf("\r[%s%s] %d/%d films %3d%%", strings.Repeat("#", filled),
+		strings.Repeat(" ", barWidth-filled), done, total, 100*done/total)
+	if done == total {
+		line += ", merging and verifying"
+	}
+	io.WriteString(b.w, line+"\x1b[K")
+	b.drawn = true
+}
+
+// clear erases the bar so the next line starts clean.
+func (b *progressBar) clear() {
+	if b == nil || !b.drawn {
+		return
+	}
+	io.WriteString(b.w, "\r\x1b[K")
+	b.drawn = false
+}

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"filmsearch/internal/corpus"
+	"filmsearch/internal/index"
+)
+
+// runIndexer calls run with env and returns its error and outputs.
+func runIndexer(t *testing.T, env map[string]string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	err = run(context.Background(), args, getenv, &out, &errOut)
+	return out.String(), errOut.String(), err
+}
+
+func TestCheck(t *testing.T) {
+	stdout, stderr, err := runIndexer(t, nil, "--check", "--corpus", "../../corpus")
+	if err != nil {
+		t.Fatalf("run --check: %v\nstderr:\n%s", err, stderr)
+	}
+	if want := "checked 10 films: 0 errors, 1 warning\n"; stdout != want {
+		t.Errorf("stdout = %q; want %q", stdout, want)
+	}
+	want := "warning: " + filepath.Join("../../corpus", "soviet-ballet-films.txt") + ":15: fact does not end a sentence"
+	if !strings.HasPrefix(stderr, want) || strings.Count(stderr, "\n") != 1 {
+		t.Errorf("stderr = %q; want one line starting %q", stderr, want)
+	}
+}
+
+func TestBuild(t *testing.T) {
+	root := t.TempDir()
+	stdout, stderr, err := runIndexer(t, map[string]string{"INDEXER_INDEX": root}, "--corpus", "../../corpus")
+	if err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr)
+	}
+	if !strings.HasPrefix(stdout, "indexed 10 films (1 warning) in ") || strings.Count(stdout, "\n") != 1 {
+		t.Errorf("stdout = %q; want one line starting %q", stdout, "indexed 10 films (1 warning) in ")
+	}
+	if !strings.Contains(stderr, "warning: ") || strings.Contains(stderr, "\r") {
+		t.Errorf("stderr = %q; want the warning and no progress bar (not a terminal)", stderr)
+	}
+	dir, err := index.Current(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := index.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.DocCount != 10 || m.Version != version || !strings.HasSuffix(stdout, "build "+m.ID+"\n") {
+		t.Errorf("manifest = %+v; want 10 docs, version %q, id as printed in %q", m, version, stdout)
+	}
+}
+
+// TestBuildFile indexes a single JSONL file, the way the 36k corpus is indexed.
+func TestBuildFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "films.jsonl")
+	writeFile(t, file, `{"title": "Swan Lake", "year": 1957, "description": "A ballet film.", "facts": ["Shot in Moscow."]}
+{"title": "Giselle", "year": 1975, "description": "A tragic love story.", "facts": ["Filmed on stage."]}
+`)
+	root := filepath.Join(dir, "index")
+	stdout, stderr, err := runIndexer(t, nil, "--corpus", file, "--index", root)
+	if err != nil {
+		t.Fatalf("run: %v\nstderr:\n%s", err, stderr)
+	}
+	if !strings.HasPrefix(stdout, "indexed 2 films (0 warnings) in ") {
+		t.Errorf("stdout = %q; want indexed 2 films (0 warnings) ...", stdout)
+	}
+	ix, err := index.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	res, err := ix.Search(context.Background(), index.Request{Query: "giselle"})
+	if err != nil || res.Total != 1 {
+		t.Fatalf("Search(giselle) = %v, %v; want 1 hit", res, err)
+	}
+}
+
+func TestInvalidCorpus(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "films.jsonl"), `{"title": "Giselle", "year": 1975, "description": "A tragic love story.", "facts": []}
+{"year": 1977, "description": "No title."}
+`)
+	for _, args := range [][]string{{"--check"}, nil} {
+		root := filepath.Join(t.TempDir(), "index")
+		stdout, stderr, err := runIndexer(t, nil, append(args, "--corpus", dir, "--index", root)...)
+		if !errors.Is(err, corpus.ErrInvalid) {
+			t.Errorf("run %v: err = %v; want %v", args, err, corpus.ErrInvalid)
+		}
+		wantErr := "error: " + filepath.Join(dir, "films.jsonl") + ":2: "
+		if !strings.Contains(stderr, wantErr) {
+			t.Errorf("run %v: stderr = %q; want a line starting %q", args, stderr, wantErr)
+		}
+		if strings.Count(stdout, "\n") != 1 || !strings.Contains(stdout, "1 error") {
+			t.Errorf("run %v: stdout = %q; want one summary line with 1 error", args, stdout)
+		}
+		if _, err := os.Stat(root); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("run %v: index root exists (%v); want nothing written", args, err)
+		}
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		wantErr    bool
+		wantStdout string
+	}{
+		{name: "version", args: []string{"--version"}, wantStdout: "indexer dev\n"},
+		{name: "help", args: []string{"-h"}},
+		{name: "unknown flag", args: []string{"--bogus"}, wantErr: true},
+		{name: "extra argument", args: []string{"corpus"}, wantErr: true},
+		{name: "keep zero", args: []string{"--keep", "0"}, wantErr: true},
+		{name: "bad env keep", env: map[string]string{"INDEXER_KEEP": "many"}, wantErr: true},
+		{name: "missing corpus", args: []string{"--check", "--corpus", "no/such/dir"}, wantErr: true},
+		{name: "env corpus", args: []string{"--check"}, env: map[string]string{"INDEXER_CORPUS": "../../corpus"},
+			wantStdout: "checked 10 films: 0 errors, 1 warning\n"},
+		{name: "flag beats env", args: []string{"--check", "--corpus", "../../corpus"},
+			env: map[string]string{"INDEXER_CORPUS": "no/such/dir"}, wantStdout: "checked 10 films: 0 errors, 1 warning\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, _, err := runIndexer(t, tt.env, tt.args...)
+			if (err != nil) != tt.wantErr {
+				t.Errorf("run %v = %v; want error %v", tt.args, err, tt.wantErr)
+			}
+			if stdout != tt.wantStdout {
+				t.Errorf("run %v: stdout = %q; want %q", tt.args, stdout, tt.wantStdout)
+			}
+		})
+	}
+}
+
+// TestInterrupted checks a cancelled run publishes nothing.
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	root := t.TempDir()
+	var out, errOut bytes.Buffer
+	err := run(ctx, []string{"--corpus", "../../corpus", "--index", root}, func(string) string { return "" }, &out, &errOut)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("run with cancelled ctx = %v; want %v", err, context.Canceled)
+	}
+	if _, err := index.Current(root); !errors.Is(err, index.ErrNoBuild) {
+		t.Errorf("Current after interrupted run = %v; want %v", err, index.ErrNoBuild)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var buf bytes.Buffer
+	b := &progressBar{w: &buf}
+	b.update(500, 1000)
+	b.update(1000, 1000)
+	b.clear()
+	got := buf.String()
+	for _, want := range []string{"500/1000 films  50%", "1000/1000 films 100%, merging and verifying", "\r\x1b[K"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("bar output %q lacks %q", got, want)
+		}
+	}
+	var nilBar *progressBar
+	nilBar.clear() // must not panic
+}
+
+func writeFile(t *testing.T, path, data string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,352 @@
+// Command loadtest sends searches to a searchd on this machine for a bounded time and reports
+// throughput, latency percentiles and answers by status. It refuses any target that is not a
+// loopback address, and runs at most a minute, so it cannot be pointed at someone else's server.
+//
+//	go run ./cmd/loadtest --url http://127.0.0.1:8080 --concurrency 64 --duration 10s
+//
+// It exits non-zero when any request failed with a 5xx other than 503 or in transport: at
+// saturation, 429 and 503 are the only acceptable refusals.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+const (
+	maxDuration    = 60 * time.Second
+	maxConcurrency = 1024
+	defaultQueries = "../shared/data/benchmark-queries.txt"
+)
+
+// builtinQueries are used when no query file is given and the shared one is absent.
+var builtinQueries = []string{
+	"ballet", "swan lake", "nutcracker", "revolution", "love", "tragic love", "bolshoi", "kirov",
+	"sleeping beauty", "giselle", "spartacus", "romeo and juliet", "dance", "war", "1975", "nutcr",
+	"balet", "tchaikovsky", `"swan lake"`, "love -giselle", "the", "christmas", "prokofiev", "film",
+}
+
+type config struct {
+	url         *url.URL
+	queries     []string
+	concurrency int
+	duration    time.Duration
+	path        string
+	requests    int64
+	json        bool
+}
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	envInt := func(name string, def int) int {
+		if n, err := strconv.Atoi(getenv(name)); err == nil {
+			return n
+		}
+		return def
+	}
+	envDur := func(name string, def time.Duration) time.Duration {
+		if d, err := time.ParseDuration(getenv(name)); err == nil {
+			return d
+		}
+		return def
+	}
+	rawURL := fs.String("url", env("LOADTEST_URL", "http://127.0.0.1:8080"), "searchd base URL; loopback only (LOADTEST_URL)")
+	queries := fs.String("queries", env("LOADTEST_QUERIES", ""), "file of queries, one a line; default "+defaultQueries+" if present, else a built-in list (LOADTEST_QUERIES)")
+	fs.IntVar(&c.concurrency, "concurrency", envInt("LOADTEST_CONCURRENCY", 8), "requests in flight at once (LOADTEST_CONCURRENCY)")
+	fs.DurationVar(&c.duration, "duration", envDur("LOADTEST_DURATION", 10*time.Second), "how long to run, at most 60s (LOADTEST_DURATION)")
+	fs.StringVar(&c.path, "path", env("LOADTEST_PATH", "/api/search"), "endpoint: /api/search or /api/suggest (LOADTEST_PATH)")
+	fs.Int64Var(&c.requests, "requests", int64(envInt("LOADTEST_REQUESTS", 0)), "stop after this many requests; 0: no cap (LOADTEST_REQUESTS)")
+	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	u, err := loopbackURL(*rawURL)
+	if err != nil {
+		return c, err
+	}
+	c.url = u
+	switch {
+	case c.duration <= 0 || c.duration > maxDuration:
+		return c, fmt.Errorf("--duration %v: must be above 0 and at most %v", c.duration, maxDuration)
+	case c.concurrency < 1 || c.concurrency > maxConcurrency:
+		return c, fmt.Errorf("--concurrency %d: must be from 1 to %d", c.concurrency, maxConcurrency)
+	case c.path != "/api/search" && c.path != "/api/suggest":
+		return c, fmt.Errorf("--path %q: must be /api/search or /api/suggest", c.path)
+	case c.requests < 0:
+		return c, fmt.Errorf("--requests %d: must not be negative", c.requests)
+	}
+	c.queries, err = loadQueries(*queries)
+	return c, err
+}
+
+// loopbackURL parses raw and accepts it only when its host is this machine: 127.0.0.0/8, ::1
+// or localhost.
+func loopbackURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("--url: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("--url %q: want an http:// or https:// URL", raw)
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("--url %q: want a base URL like http://127.0.0.1:8080", raw)
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); !strings.EqualFold(host, "localhost") && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("--url %q: refusing a target that is not loopback (127.0.0.0/8, ::1, localhost)", raw)
+	}
+	u.Path = ""
+	return u, nil
+}
+
+func loadQueries(path string) ([]string, error) {
+	if path == "" {
+		if _, err := os.Stat(defaultQueries); err != nil {
+			return builtinQueries, nil
+		}
+		path = defaultQueries
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	defer f.Close()
+	var qs []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if q := strings.TrimSpace(sc.Text()); q != "" {
+			qs = append(qs, q)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("queries %s: %w", path, err)
+	}
+	if len(qs) == 0 {
+		return nil, fmt.Errorf("queries %s: no queries", path)
+	}
+	return qs, nil
+}
+
+// Report is what one run measured. Latencies are in milliseconds and cover completed requests:
+// those cut off by the end of the run are not counted.
+type Report struct {
+	URL         string  `json:"url"`
+	Concurrency int     `json:"concurrency"`
+	Seconds     float64 `json:"seconds"`
+	Requests    int     `json:"requests"`
+	PerSecond   float64 `json:"requests_per_second"`
+	P50MS       float64 `json:"p50_ms"`
+	P90MS       float64 `json:"p90_ms"`
+	P99MS       float64 `json:"p99_ms"`
+	MaxMS       float64 `json:"max_ms"`
+	Status      Counts  `json:"status"`
+}
+
+// Counts are answers by kind. ServerErrors excludes 503, which is a refusal.
+type Counts struct {
+	OK                int `json:"2xx"`
+	RateLimited       int `json:"429"`
+	Unavailable       int `json:"503"`
+	OtherClientErrors int `json:"other_4xx"`
+	ServerErrors      int `json:"5xx"`
+	Other             int `json:"other"` // 1xx, 3xx
+	TransportErrors   int `json:"transport_errors"`
+	// RefusalsWithoutRetryAfter counts 429 and 503 answers that lacked a Retry-After header.
+	RefusalsWithoutRetryAfter int `json:"refusals_without_retry_after"`
+}
+
+func (c *Counts) add(o Counts) {
+	c.OK += o.OK
+	c.RateLimited += o.RateLimited
+	c.Unavailable += o.Unavailable
+	c.OtherClientErrors += o.OtherClientErrors
+	c.ServerErrors += o.ServerErrors
+	c.Other += o.Other
+	c.TransportErrors += o.TransportErrors
+	c.RefusalsWithoutRetryAfter += o.RefusalsWithoutRetryAfter
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	rep := load(ctx, cfg)
+	if cfg.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printTable(stdout, rep)
+	}
+	if n := rep.Status.ServerErrors + rep.Status.TransportErrors; n > 0 {
+		return fmt.Errorf("%d requests failed (5xx other than 503, or transport errors)", n)
+	}
+	return nil
+}
+
+// load runs cfg.concurrency workers until the duration ends or the request cap is reached.
+func load(ctx context.Context, cfg config) Report {
+	ctx, cancel := context.WithTimeout(ctx, cfg.duration)
+	defer cancel()
+	client := &http.Client{
+		Transport: &http.Transport{
+			Proxy:               nil, // loopback only: never through a proxy
+			MaxIdleConns:        cfg.concurrency,
+			MaxIdleConnsPerHost: cfg.concurrency,
+			IdleConnTimeout:     30 * time.Second,
+		},
+		Timeout: 30 * time.Second,
+		// A redirect could lead off this machine.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	defer client.CloseIdleConnections()
+
+	base := cfg.url.String() + cfg.path + "?q="
+	var next atomic.Int64
+	type result struct {
+		lat    []time.Duration
+		counts Counts
+	}
+	results := make([]result, cfg.concurrency)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := range cfg.concurrency {
+		wg.Go(func() {
+			res := &results[w]
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if cfg.requests > 0 && i >= cfg.requests {
+					return
+				}
+				target := base + url.QueryEscape(cfg.queries[i%int64(len(cfg.queries))])
+				req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+				if err != nil {
+					res.counts.TransportErrors++
+					continue
+				}
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				lat := time.Since(t0)
+				if err != nil {
+					if ctx.Err() == nil {
+						res.counts.TransportErrors++
+					}
+					continue // cut off by the end of the run: not a sample
+				}
+				res.lat = append(res.lat, lat)
+				switch s := resp.StatusCode; {
+				case s >= 200 && s < 300:
+					res.counts.OK++
+				case s == http.StatusTooManyRequests || s == http.StatusServiceUnavailable:
+					if s == http.StatusTooManyRequests {
+						res.counts.RateLimited++
+					} else {
+						res.counts.Unavailable++
+					}
+					if resp.Header.Get("Retry-After") == "" {
+						res.counts.RefusalsWithoutRetryAfter++
+					}
+				case s >= 400 && s < 500:
+					res.counts.OtherClientErrors++
+				case s >= 500:
+					res.counts.ServerErrors++
+				default:
+					res.counts.Other++
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	rep := Report{URL: cfg.url.String() + cfg.path, Concurrency: cfg.concurrency, Seconds: round(elapsed.Seconds())}
+	var all []time.Duration
+	for _, r := range results {
+		all = append(all, r.lat...)
+		rep.Status.add(r.counts)
+	}
+	slices.Sort(all)
+	rep.Requests = len(all)
+	if elapsed > 0 {
+		rep.PerSecond = round(float64(len(all)) / elapsed.Seconds())
+	}
+	rep.P50MS, rep.P90MS, rep.P99MS = ms(percentile(all, 50)), ms(percentile(all, 90)), ms(percentile(all, 99))
+	if len(all) > 0 {
+		rep.MaxMS = ms(all[len(all)-1])
+	}
+	return rep
+}
+
+// percentile is the nearest-rank percentile of sorted.
+func percentile(sorted []time.Duration, p int) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := (len(sorted)*p + 99) / 100
+	return sorted[max(i-1, 0)]
+}
+
+func ms(d time.Duration) float64 { return round(float64(d.Microseconds()) / 1000) }
+
+func round(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }
+
+func printTable(w io.Writer, r Report) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "target\t%s\n", r.URL)
+	fmt.Fprintf(tw, "concurrency\t%d\n", r.Concurrency)
+	fmt.Fprintf(tw, "duration\t%.2fs\n", r.Seconds)
+	fmt.Fprintf(tw, "requests\t%d\t(%.1f/s)\n", r.Requests, r.PerSecond)
+	fmt.Fprintf(tw, "latency ms\tp50 %.2f\tp90 %.2f\tp99 %.2f\tmax %.2f\n", r.P50MS, r.P90MS, r.P99MS, r.MaxMS)
+	s := r.Status
+	fmt.Fprintf(tw, "status\t2xx %d\t429 %d\t503 %d\tother 4xx %d\t5xx %d\ttransport errors %d\n",
+		s.OK, s.RateLimited, s.Unavailable, s.OtherClientErrors, s.ServerErrors, s.TransportErrors)
+	if s.Other > 0 || s.RefusalsWithoutRetryAfter > 0 {
+		fmt.Fprintf(tw, "notes\tother statuses %d\trefusals without Retry-After %d\n", s.Other, s.RefusalsWithoutRetryAfter)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"filmsearch/internal/api"
+	"filmsearch/internal/index"
+)
+
+// TestSaturation drives the real router, with limits far below the offered load, and expects
+// refusals only as 429 and 503: no other 5xx and no broken connection.
+func TestSaturation(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 2 s load test")
+	}
+	ctx := context.Background()
+	root := t.TempDir()
+	if _, _, err := index.PublishCorpus(ctx, "../../corpus", root, index.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	srv := httptest.NewServer(api.NewServer(ix, api.Options{Logger: zerolog.Nop(), MaxConcurrent: 2, RatePerSecond: 200, RateBurst: 50}))
+	defer srv.Close()
+
+	for _, path := range []string{"/api/search", "/api/suggest"} {
+		t.Run(path, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			args := []string{"--url", srv.URL, "--path", path, "--concurrency", "16", "--duration", "1s", "--json"}
+			if err := run(ctx, args, noEnv, &out, &errOut); err != nil {
+				t.Errorf("run: %v\n%s%s", err, out.Bytes(), errOut.Bytes())
+			}
+			var r Report
+			if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+				t.Fatalf("report: %v\n%s", err, out.Bytes())
+			}
+			t.Logf("%s: %d requests (%.0f/s), p50 %.2f ms, p99 %.2f ms, status %+v", path, r.Requests, r.PerSecond, r.P50MS, r.P99MS, r.Status)
+			s := r.Status
+			if s.ServerErrors != 0 || s.TransportErrors != 0 || s.OtherClientErrors != 0 || s.Other != 0 {
+				t.Errorf("status %+v; want only 2xx, 429 and 503", s)
+			}
+			if s.OK == 0 || s.RateLimited+s.Unavailable == 0 {
+				t.Errorf("status %+v; want successes and refusals both at saturation", s)
+			}
+			if s.RefusalsWithoutRetryAfter != 0 {
+				t.Errorf("%d refusals lacked Retry-After", s.RefusalsWithoutRetryAfter)
+			}
+			if s.OK+s.RateLimited+s.Unavailable != r.Requests {
+				t.Errorf("counts %+v do not add up to %d requests", s, r.Requests)
+			}
+		})
+	}
+}
+
+func TestRequestCap(t *testing.T) {
+	srv := httptest.NewServer(nil) // 404 for everything: counted as other 4xx
+	defer srv.Close()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--url", srv.URL, "--requests", "25", "--concurrency", "4", "--json"}, noEnv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Requests != 25 || r.Status.OtherClientErrors != 25 {
+		t.Errorf("--requests 25 sent %d (%+v); want 25 answered 404", r.Requests, r.Status)
+	}
+}
+
+func TestFlags(t *testing.T) {
+	for _, c := range []struct {
+		args    []string
+		wantErr string // empty: accepted
+	}{
+		{[]string{"--url", "http://127.0.0.1:8080"}, ""},
+		{[]string{"--url", "http://127.1.2.3:1"}, ""},
+		{[]string{"--url", "http://localhost:8080/"}, ""},
+		{[]string{"--url", "http://[::1]:8080"}, ""},
+		{[]string{"--url", "https://LOCALHOST"}, ""},
+		{[]string{"--url", "http://example.com"}, "not loopback"},
+		{[]string{"--url", "http://10.0.0.1:8080"}, "not loopback"},
+		{[]string{"--url", "http://0.0.0.0:8080"}, "not loopback"},
+		{[]string{"--url", "http://[::ffff:8.8.8.8]"}, "not loopback"},
+		{[]string{"--url", "http://127.0.0.1.example.com"}, "not loopback"},
+		{[]string{"--url", "http://localhost.example.com"}, "not loopback"},
+		{[]string{"--url", "http://127.0.0.1@example.com"}, "base URL"},
+		{[]string{"--url", "ftp://127.0.0.1"}, "http"},
+		{[]string{"--url", "http://127.0.0.1/api/search?q=x"}, "base URL"},
+		{[]string{"--duration", "61s"}, "duration"},
+		{[]string{"--duration", "0s"}, "duration"},
+		{[]string{"--concurrency", "0"}, "concurrency"},
+		{[]string{"--concurrency", "100000"}, "concurrency"},
+		{[]string{"--path", "/api/films/x"}, "path"},
+		{[]string{"--path", "/api/suggest"}, ""},
+		{[]string{"--requests", "-1"}, "requests"},
+		{[]string{"--queries", "does-not-exist.txt"}, "queries"},
+		{[]string{"extra"}, "unexpected"},
+	} {
+		_, err := parseFlags(c.args, noEnv, io.Discard)
+		switch {
+		case c.wantErr == "" && err != nil:
+			t.Errorf("parseFlags(%q) = %v; want accepted", c.args, err)
+		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
+			t.Errorf("parseFlags(%q) = %v; want an error about %q", c.args, err, c.wantErr)
+		}
+	}
+	// The environment supplies defaults; flags win.
+	env := func(k string) string { return map[string]string{"LOADTEST_URL": "http://example.com"}[k] }
+	if _, err := parseFlags(nil, env, io.Discard); err == nil {
+		t.Error("LOADTEST_URL=http://example.com accepted")
+	}
+	if _, err := parseFlags([]string{"--url", "http://127.0.0.1:1"}, env, io.Discard); err != nil {
+		t.Errorf("--url beats LOADTEST_URL: %v", err)
+	}
+}
+
+func noEnv(string) string { return "" }

@@ -1,0 +1,117 @@
+package index
+
+import (
+	"bufio"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// crashFilms is the size of the build the indexer is killed in: a few seconds of work, so the
+// kills land in loading, batches, merging and publishing.
+const crashFilms = 12000
+
+// TestIndexerKilled kills a real indexer process with SIGKILL at random points of a large build
+// and checks each time that current still serves the previous build intact; a final run must
+// succeed and leave nothing behind.
+func TestIndexerKilled(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the indexer binary")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go tool not found")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "indexer")
+	build := exec.Command(goTool, "build", "-o", bin, "./cmd/indexer")
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	large := filepath.Join(tmp, "films.jsonl")
+	writeJSONL(t, large, crashFilms)
+	root := filepath.Join(tmp, "index")
+
+	indexer := func(corpusPath string) *exec.Cmd {
+		cmd := exec.Command(bin, "--corpus", corpusPath, "--index", root)
+		cmd.Env = append(os.Environ(), "INDEXER_KEEP=")
+		return cmd
+	}
+	if out, err := indexer("../../corpus").CombinedOutput(); err != nil {
+		t.Fatalf("first build: %v\n%s", err, out)
+	}
+	first := readState(t, root)
+
+	rng := rand.New(rand.NewPCG(6, 2)) // fixed: the same kill points every run
+	for i := range 5 {
+		cmd := indexer(large)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		delay := time.Duration(200+rng.IntN(2800)) * time.Millisecond
+		time.Sleep(delay)
+		cmd.Process.Kill() // SIGKILL: no deferred cleanup runs
+		err := cmd.Wait()
+
+		// A run that finished before the kill may have published the large build; either way
+		// current must name an intact build that serves all its documents.
+		st := readState(t, root)
+		switch {
+		case st.current == first.current && st.manifest == first.manifest:
+		case st.manifest.DocCount == crashFilms:
+			t.Logf("kill %d after %v came too late: the build finished (%v)", i+1, delay, err)
+		default:
+			t.Fatalf("kill %d after %v: current = %s %+v; want %s or a complete large build", i+1, delay, st.current, st.manifest, first.current)
+		}
+		checkServes(t, root, st.manifest.DocCount)
+	}
+
+	final := indexer(large)
+	out, err := final.CombinedOutput()
+	if err != nil {
+		t.Fatalf("final build: %v\n%s", err, out)
+	}
+	t.Logf("final build: %s (user %v)", strings.TrimSpace(lastLine(string(out))), final.ProcessState.UserTime())
+	st := readState(t, root)
+	if st.manifest.DocCount != crashFilms {
+		t.Errorf("final build has %d documents; want %d", st.manifest.DocCount, crashFilms)
+	}
+	checkServes(t, root, crashFilms)
+	leftovers, _ := filepath.Glob(filepath.Join(root, buildsDir, "*"+tmpSuffix))
+	links, _ := filepath.Glob(filepath.Join(root, currentLink+".tmp-*"))
+	if len(leftovers)+len(links) > 0 {
+		t.Errorf("left behind after the final build: %v %v", leftovers, links)
+	}
+}
+
+func writeJSONL(t *testing.T, path string, n int) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	enc := json.NewEncoder(w)
+	for _, film := range syntheticFilms(n) {
+		if err := enc.Encode(film); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	return s[strings.LastIndexByte(s, '\n')+1:]
+}
