@@ -12,6 +12,8 @@ var (
 	ErrNoBuild = errors.New("no published build")
 	// ErrClosed means the index was closed.
 	ErrClosed = errors.New("index closed")
+	// ErrBuildRunning means another build holds the index directory's lock.
+	ErrBuildRunning = errors.New("another build is running")
 	// ErrVerify means a fresh build failed its checks and was not published.
 	ErrVerify = errors.New("build verification failed")
 )

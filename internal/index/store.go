@@ -213,7 +213,8 @@ func newBuildID(t time.Time, digest string) string {
 	if d == "" {
 		d = "nodigest"
 	}
-	return t.UTC().Format("20060102T150405Z") + "-" + d + "-" + hex.EncodeToString(r[:])
+	// Milliseconds keep ids in publishing order, which pruning relies on, even within a second.
+	return t.UTC().Format("20060102T150405.000Z") + "-" + d + "-" + hex.EncodeToString(r[:])
 }
 
 // lock takes an exclusive, non-blocking lock so two indexers never build into one root at once.
@@ -224,7 +225,7 @@ func lock(path string) (func(), error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("lock %s: another build is running: %w", path, err)
+		return nil, fmt.Errorf("lock %s: %w: %w", path, ErrBuildRunning, err)
 	}
 	return func() {
 		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -266,8 +265,8 @@ func TestPublishLocked(t *testing.T) {
 
 	start := time.Now()
 	_, err := Publish(context.Background(), films, root, PublishOptions{})
-	if !errors.Is(err, syscall.EWOULDBLOCK) {
-		t.Errorf("second Publish = %v; want %v", err, syscall.EWOULDBLOCK)
+	if !errors.Is(err, ErrBuildRunning) {
+		t.Errorf("second Publish = %v; want %v", err, ErrBuildRunning)
 	}
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("second Publish took %v; want it to fail at once", d)
