@@ -66,22 +66,25 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		return def
 	}
-	envDur := func(name string, def time.Duration) time.Duration {
-		if d, err := time.ParseDuration(getenv(name)); err == nil {
-			return d
+	// A malformed variable is an error, never a silent fall back to the default.
+	var envErrs []error
+	parsed := func(name string, parse func(string) error) {
+		if v := getenv(name); v != "" {
+			if err := parse(v); err != nil {
+				envErrs = append(envErrs, fmt.Errorf("%s=%q: %w", name, v, err))
+			}
 		}
+	}
+	envDur := func(name string, def time.Duration) time.Duration {
+		parsed(name, func(v string) (err error) { def, err = time.ParseDuration(v); return err })
 		return def
 	}
 	envInt := func(name string, def int) int {
-		if n, err := strconv.Atoi(getenv(name)); err == nil {
-			return n
-		}
+		parsed(name, func(v string) (err error) { def, err = strconv.Atoi(v); return err })
 		return def
 	}
 	envFloat := func(name string, def float64) float64 {
-		if n, err := strconv.ParseFloat(getenv(name), 64); err == nil {
-			return n
-		}
+		parsed(name, func(v string) (err error) { def, err = strconv.ParseFloat(v, 64); return err })
 		return def
 	}
 	fs.StringVar(&c.addr, "addr", env("SEARCHD_ADDR", "127.0.0.1:8080"), "listen address (SEARCHD_ADDR)")
@@ -100,6 +103,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.logFormat, "log-format", env("SEARCHD_LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal (SEARCHD_LOG_FORMAT)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
+		return c, false, err
+	}
+	if err := errors.Join(envErrs...); err != nil {
 		return c, false, err
 	}
 	if fs.NArg() > 0 {

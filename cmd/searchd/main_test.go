@@ -321,19 +321,21 @@ func TestRunVersionAndFlags(t *testing.T) {
 		wantErr bool
 		stdout  string // substring
 		stderr  string // substring
+		env     map[string]string
 	}{
-		{"version", []string{"--version"}, false, "searchd " + version, ""},
-		{"unknown flag", []string{"--no-such-flag"}, true, "", "flag provided but not defined: -no-such-flag"},
-		{"bad duration", []string{"--poll", "soon"}, true, "", "invalid value"},
-		{"bad number", []string{"--max-concurrent", "many"}, true, "", "invalid value"},
-		{"stray argument", []string{"serve"}, true, "", ""},
-		{"zero poll", []string{"--poll", "0s"}, true, "", ""},
-		{"negative poll", []string{"--poll=-1s"}, true, "", ""},
+		{"version", []string{"--version"}, false, "searchd " + version, "", nil},
+		{"unknown flag", []string{"--no-such-flag"}, true, "", "flag provided but not defined: -no-such-flag", nil},
+		{"bad duration", []string{"--poll", "soon"}, true, "", "invalid value", nil},
+		{"bad number", []string{"--max-concurrent", "many"}, true, "", "invalid value", nil},
+		{"stray argument", []string{"serve"}, true, "", "", nil},
+		{"zero poll", []string{"--poll", "0s"}, true, "", "", nil},
+		{"negative poll", []string{"--poll=-1s"}, true, "", "", nil},
+		{"malformed environment", []string{"--version"}, true, "", "", map[string]string{"SEARCHD_POLL": "soon"}},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err := run(ctx, tt.args, noEnv, &stdout, &stderr)
+		err := run(ctx, tt.args, func(k string) string { return tt.env[k] }, &stdout, &stderr)
 		cancel()
 		if (err != nil) != tt.wantErr {
 			t.Errorf("%s: run(%q) = %v; want error %v", tt.name, tt.args, err, tt.wantErr)

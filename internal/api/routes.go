@@ -9,7 +9,8 @@ import (
 // routes lists every route of the API in one place. Middleware wraps the whole router, not
 // r.Use, so that 404 and 405 answers get a request id, an access log line and the envelope too.
 func (s *server) routes() http.Handler {
-	r := mux.NewRouter()
+	// SkipClean: a dot-segment id is refused as an id, not redirected to some other path.
+	r := mux.NewRouter().SkipClean(true)
 	r.NotFoundHandler = http.HandlerFunc(handleNotFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(handleMethodNotAllowed)
 
