@@ -143,6 +143,7 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 	}
 	n := utf8.RuneCountInString(tok)
 	numeric := isNumber(tok)
+	synKnown := false // a synonym the index has: the word is a theme, not a typo
 	if stem != "" {
 		should = append(should, fieldTerms(stem, 1)...)
 		for _, syn := range s.syn.For(tok) {
@@ -154,6 +155,7 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 			}
 			for _, t := range terms(a.text, syn) {
 				should = append(should, fieldTerms(t, weightSynonym)...)
+				synKnown = synKnown || d.hasAny(textFields, t)
 			}
 		}
 	}
@@ -175,22 +177,27 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 		if n >= 2 {
 			should = append(should, termQuery(pre, fTextPrefix, weightTextPrefix))
 		}
-		prefixKnown = typing && d.has(fTitlePrefix, pre) || d.has(fTextPrefix, pre)
+		// Only a word being typed is spared correction for starting real words: a finished
+		// word that merely begins others (dunae: Dunaev) may still be a misspelling (duane).
+		prefixKnown = typing && (d.has(fTitlePrefix, pre) || d.has(fTextPrefix, pre))
 	}
 	// Typos: only for words the index does not know, so a correct word never pulls in its
-	// neighbours, and a word being typed that starts real words is not "corrected".
-	if stem != "" && !numeric && n >= minTypoLen1 && !prefixKnown && !d.hasAny(textFields, stem) {
-		fuzz := 1
+	// neighbours, a word being typed that starts real words is not "corrected", and a theme
+	// word ("colour", "revolt") is read through its synonyms rather than as a misspelling.
+	if stem != "" && !numeric && n >= minTypoLen1 && !prefixKnown && !synKnown && !d.hasAny(textFields, stem) {
+		budget := 1
 		if n >= minTypoLen2 {
-			fuzz = 2
+			budget = 2
 		}
-		cands := d.fuzzy(textFields, stem, fuzz)
-		for i, cand := range cands {
+		for i, cand := range d.nearWords(a.text, tok, budget) {
 			if i == 0 {
 				c.typos[tok] = cand.term
 			}
 			w := weightTypo / float64(cand.dist)
-			should = append(should, fieldTerms(cand.term, w)...)
+			if cand.stem != "" {
+				should = append(should, fieldTerms(cand.stem, w)...)
+			}
+			should = append(should, termQuery(cand.term, fTitlePrefix, w*weightTitlePrefix), termQuery(cand.term, fTextPrefix, w*weightTextPrefix))
 		}
 	}
 	if len(should) == 0 {
@@ -264,10 +271,89 @@ type candidate struct {
 	term  string
 	dist  int
 	count uint64
+	stem  string // the term's stem when the term is a whole word of the text fields
 }
 
-// fuzzy returns the terms within dist edits of term, nearest and most common first.
+// nearWords returns up to maxTypoCandidates words and word beginnings of the prefix fields
+// within budget typos of word, nearest first, whole words before beginnings, then the most
+// common. A typo is a letter inserted, deleted or replaced, or two neighbours swapped.
+//
+// Candidates come from the unstemmed prefix fields, not the stemmed ones: stemming a misspelt
+// word garbles it (perpetaully: perpetaulli, far from perpetu), and a word still being typed
+// must be corrected to a beginning of a word, not a whole one.
+func (d dict) nearWords(text analysis.Analyzer, word string, budget int) []candidate {
+	if r := []rune(word); len(r) > maxPrefixLen {
+		word = string(r[:maxPrefixLen])
+	}
+	// Levenshtein counts a swap as two edits; look one further and keep what is within budget.
+	cands := d.fuzzy([]string{fTitlePrefix, fTextPrefix}, word, min(budget+1, 2))
+	out := cands[:0]
+	for _, c := range cands {
+		c.dist = typoDistance(word, c.term)
+		if c.dist == 0 || c.dist > budget {
+			continue
+		}
+		if st := terms(text, c.term); len(st) > 0 && d.hasAny(textFields, st[0]) {
+			c.stem = st[0]
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.dist != b.dist {
+			return a.dist < b.dist
+		}
+		if (a.stem != "") != (b.stem != "") {
+			return a.stem != ""
+		}
+		if a.count != b.count {
+			return a.count > b.count
+		}
+		return a.term < b.term
+	})
+	if len(out) > maxTypoCandidates {
+		out = out[:maxTypoCandidates]
+	}
+	return out
+}
+
+// typoDistance is the optimal string alignment distance of a and b in runes: Levenshtein with
+// a swap of two neighbours counted as one edit.
+func typoDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	prev2 := make([]int, len(y)+1)
+	prev := make([]int, len(y)+1)
+	cur := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(y)]
+}
+
+// maxFuzzyRunes bounds the terms fuzzy looks up: no real word is longer, and building the
+// Levenshtein automaton costs time in proportion to the term (a 512-byte word took 45 ms).
+const maxFuzzyRunes = 40
+
+// fuzzy returns the terms within dist edits of term, nearest and most common first; none for
+// a term longer than maxFuzzyRunes.
 func (d dict) fuzzy(fields []string, term string, dist int) []candidate {
+	if utf8.RuneCountInString(term) > maxFuzzyRunes {
+		return nil
+	}
 	rf, ok := d.r.(bindex.IndexReaderFuzzy)
 	if !ok {
 		return nil
@@ -309,8 +395,5 @@ func (d dict) fuzzy(fields []string, term string, dist int) []candidate {
 		}
 		return a.term < b.term
 	})
-	if len(out) > maxTypoCandidates {
-		out = out[:maxTypoCandidates]
-	}
 	return out
 }

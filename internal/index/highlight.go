@@ -149,7 +149,7 @@ func (c *compiled) corrections(q string, hits []Hit) ([]Correction, string) {
 	if len(c.typos) == 0 {
 		return out, ""
 	}
-	// The stem a typo was corrected to is not a word; the hits' own text shows the word.
+	// A correction may be the beginning of a word; the hits' own text shows the whole word.
 	corrected := q
 	words := make([]string, 0, len(c.typos))
 	for w := range c.typos {
@@ -170,19 +170,24 @@ func (c *compiled) corrections(q string, hits []Hit) ([]Correction, string) {
 	return out, corrected
 }
 
-// surfaceOf finds a word in the hits' text whose stem is the given one.
-func (c *compiled) surfaceOf(stem string, hits []Hit) string {
+// surfaceOf finds the word of the hits' text that a correction stands for: the term itself,
+// else the shortest word it begins (a correction of a word being typed is a beginning).
+func (c *compiled) surfaceOf(term string, hits []Hit) string {
+	best := ""
 	for _, h := range hits {
 		for _, text := range append([]string{h.Title, h.Description}, h.Facts...) {
 			for _, w := range strings.FieldsFunc(text, notWordRune) {
 				lw := strings.ToLower(w)
-				if strings.HasPrefix(lw, stem) && len(lw) <= len(stem)+4 && c.stemOf(lw) == stem {
+				if lw == term {
 					return lw
+				}
+				if strings.HasPrefix(lw, term) && (best == "" || len(lw) < len(best)) {
+					best = lw
 				}
 			}
 		}
 	}
-	return ""
+	return best
 }
 
 func replaceFold(s, old, repl string) string {
@@ -191,13 +196,6 @@ func replaceFold(s, old, repl string) string {
 		return s
 	}
 	return s[:i] + repl + s[i+len(old):]
-}
-
-func (c *compiled) stemOf(w string) string {
-	if t := terms(c.text, w); len(t) > 0 {
-		return t[0]
-	}
-	return ""
 }
 
 func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
