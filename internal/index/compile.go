@@ -22,6 +22,8 @@ const (
 	weightTextPrefix  = 0.4
 	weightYear        = 2.0
 	maxTypoCandidates = 4
+	maxForms          = 12   // longer words a word or typed prefix stands for, most common first
+	maxFormsScan      = 4096 // dictionary entries read to find them
 	minTypoLen1       = 5 // one typo from five letters
 	minTypoLen2       = 9 // two from nine
 	minFormPrefixLen  = 5 // words this long also match longer forms of themselves
@@ -33,7 +35,9 @@ type compiled struct {
 	phrases  []query.Query
 	excluded []query.Query
 	typos    map[string]string // typed word -> the stemmed term it was corrected to
+	marks    map[string]bool   // whole words matched through the words field, for highlighting
 	text     analysis.Analyzer
+	word     analysis.Analyzer
 }
 
 func (c *compiled) relaxable() bool { return len(c.clauses) > 1 }
@@ -95,7 +99,7 @@ func (s *snapshot) compile(p parsedQuery) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiled{typos: map[string]string{}, text: a.text}
+	c := &compiled{typos: map[string]string{}, marks: map[string]bool{}, text: a.text, word: a.word}
 	adv, err := s.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
@@ -174,12 +178,17 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 			pre = string([]rune(tok)[:maxPrefixLen])
 		}
 		should = append(should, termQuery(pre, fTitlePrefix, weightTitlePrefix))
+		var forms []string
 		if n >= 2 {
-			should = append(should, termQuery(pre, fTextPrefix, weightTextPrefix))
+			forms = d.completions(fWords, tok, maxForms)
+			for _, w := range forms {
+				should = append(should, termQuery(w, fWords, weightTextPrefix))
+				c.marks[w] = true
+			}
 		}
 		// Only a word being typed is spared correction for starting real words: a finished
 		// word that merely begins others (dunae: Dunaev) may still be a misspelling (duane).
-		prefixKnown = typing && (d.has(fTitlePrefix, pre) || d.has(fTextPrefix, pre))
+		prefixKnown = typing && (len(forms) > 0 || d.has(fTitlePrefix, pre) || d.has(fWords, tok))
 	}
 	// Typos: only for words the index does not know, so a correct word never pulls in its
 	// neighbours, a word being typed that starts real words is not "corrected", and a theme
@@ -197,7 +206,8 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 			if cand.stem != "" {
 				should = append(should, fieldTerms(cand.stem, w)...)
 			}
-			should = append(should, termQuery(cand.term, fTitlePrefix, w*weightTitlePrefix), termQuery(cand.term, fTextPrefix, w*weightTextPrefix))
+			should = append(should, termQuery(cand.term, fTitlePrefix, w*weightTitlePrefix), termQuery(cand.term, fWords, w*weightTextPrefix))
+			c.marks[cand.term] = true
 		}
 	}
 	if len(should) == 0 {
@@ -274,19 +284,19 @@ type candidate struct {
 	stem  string // the term's stem when the term is a whole word of the text fields
 }
 
-// nearWords returns up to maxTypoCandidates words and word beginnings of the prefix fields
+// nearWords returns up to maxTypoCandidates words of the text and word beginnings of titles
 // within budget typos of word, nearest first, whole words before beginnings, then the most
 // common. A typo is a letter inserted, deleted or replaced, or two neighbours swapped.
 //
-// Candidates come from the unstemmed prefix fields, not the stemmed ones: stemming a misspelt
-// word garbles it (perpetaully: perpetaulli, far from perpetu), and a word still being typed
-// must be corrected to a beginning of a word, not a whole one.
+// Candidates come from unstemmed words, not the stemmed ones: stemming a misspelt word garbles
+// it (perpetaully: perpetaulli, far from perpetu). Title candidates include word beginnings, so
+// a title word still being typed is corrected to the start of a word, not a whole one.
 func (d dict) nearWords(text analysis.Analyzer, word string, budget int) []candidate {
 	if r := []rune(word); len(r) > maxPrefixLen {
 		word = string(r[:maxPrefixLen])
 	}
 	// Levenshtein counts a swap as two edits; look one further and keep what is within budget.
-	cands := d.fuzzy([]string{fTitlePrefix, fTextPrefix}, word, min(budget+1, 2))
+	cands := d.fuzzy([]string{fTitlePrefix, fWords}, word, min(budget+1, 2))
 	out := cands[:0]
 	for _, c := range cands {
 		c.dist = typoDistance(word, c.term)
@@ -395,5 +405,35 @@ func (d dict) fuzzy(fields []string, term string, dist int) []candidate {
 		}
 		return a.term < b.term
 	})
+	return out
+}
+
+// completions returns up to k words of field that start with prefix, the prefix itself
+// included when it is a word, the most common first. It reads at most maxFormsScan entries: a short prefix of a large
+// collection starts tens of thousands of words, and the first ones read are enough.
+func (d dict) completions(field, prefix string, k int) []string {
+	fd, err := d.r.FieldDictPrefix(field, []byte(prefix))
+	if err != nil {
+		return nil
+	}
+	defer fd.Close()
+	var found []bindex.DictEntry
+	for i := 0; i < maxFormsScan; i++ {
+		e, err := fd.Next()
+		if err != nil || e == nil {
+			break
+		}
+		found = append(found, *e)
+	}
+	sort.Slice(found, func(i, j int) bool {
+		if found[i].Count != found[j].Count {
+			return found[i].Count > found[j].Count
+		}
+		return found[i].Term < found[j].Term
+	})
+	out := make([]string, 0, min(k, len(found)))
+	for i := 0; i < len(found) && i < k; i++ {
+		out = append(out, found[i].Term)
+	}
 	return out
 }

@@ -24,32 +24,45 @@ const (
 
 type span struct{ start, end int }
 
-// highlights returns the HTML fragments of f's fields that matched.
-func highlights(f corpus.Film, locs search.FieldTermLocationMap) map[string]string {
+// highlights returns the HTML fragments of f's fields that matched: from Bleve's match
+// locations in the fields that keep them, and from a scan for the words c matched through the
+// words field, which keeps none.
+func (c *compiled) highlights(f corpus.Film, locs search.FieldTermLocationMap) map[string]string {
 	out := map[string]string{}
-	if len(locs) == 0 {
-		return out
-	}
 	title := spansIn(locs, fTitle, -1, f.Title)
 	title = append(title, spansIn(locs, fTitlePrefix, -1, f.Title)...)
 	if len(title) > 0 {
 		out["title"] = mark(f.Title, title)
 	}
 	desc := spansIn(locs, fDescription, -1, f.Description)
-	desc = append(desc, spansIn(locs, fTextPrefix, 0, f.Description)...)
+	desc = append(desc, c.marked(f.Description)...)
 	if len(desc) > 0 {
 		out["description"] = snippet(f.Description, desc)
 	}
 	var facts []string
 	for i, fact := range f.Facts {
 		sp := spansIn(locs, fFacts, i, fact)
-		sp = append(sp, spansIn(locs, fTextPrefix, i+1, fact)...)
+		sp = append(sp, c.marked(fact)...)
 		if len(sp) > 0 {
 			facts = append(facts, mark(fact, sp))
 		}
 	}
 	if len(facts) > 0 {
 		out["facts"] = strings.Join(facts, " … ")
+	}
+	return out
+}
+
+// marked returns the spans of text's words that are in c.marks.
+func (c *compiled) marked(text string) []span {
+	if len(c.marks) == 0 || text == "" {
+		return nil
+	}
+	var out []span
+	for _, t := range c.word.Analyze([]byte(text)) {
+		if c.marks[string(t.Term)] && t.Start >= 0 && t.End <= len(text) && t.Start < t.End {
+			out = append(out, span{t.Start, t.End})
+		}
 	}
 	return out
 }

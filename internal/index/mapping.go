@@ -25,7 +25,7 @@ const (
 	fDescription = "description"
 	fFacts       = "facts"
 	fTitlePrefix = "title_prefix" // edge n-grams of title words: search-as-you-type
-	fTextPrefix  = "text_prefix"  // edge n-grams of description then facts: word forms
+	fWords       = "words"        // unstemmed words of description then facts: word forms, typos
 	fCompany     = "company"
 	fDecade      = "decade"
 	fYear        = "year"     // keyword, for the facet and filter
@@ -61,7 +61,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	}
 	for name, filters := range map[string][]any{
 		analyzerPrefix: {lowercase.Name, "prefix_ngram"},
-		analyzerWord:   {lowercase.Name},
+		analyzerWord:   {en.PossessiveName, lowercase.Name}, // Shakespeare's is shakespeare
 	} {
 		err := m.AddCustomAnalyzer(name, map[string]any{
 			"type": custom.Name, "tokenizer": unicode.Name, "token_filters": filters,
@@ -105,7 +105,11 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fDescription, text(analyzerText))
 	doc.AddFieldMappingsAt(fFacts, text(analyzerText))
 	doc.AddFieldMappingsAt(fTitlePrefix, text(analyzerPrefix))
-	doc.AddFieldMappingsAt(fTextPrefix, text(analyzerPrefix))
+	// No term vectors: words are matched by whole-word terms our query builder picked, so the
+	// highlighter finds them again by scanning the text, and the index stays half the size.
+	words := text(analyzerWord)
+	words.IncludeTermVectors = false
+	doc.AddFieldMappingsAt(fWords, words)
 	doc.AddFieldMappingsAt(fCompany, kw())
 	doc.AddFieldMappingsAt(fDecade, kw())
 	doc.AddFieldMappingsAt(fYear, kw())
@@ -135,10 +139,8 @@ func document(f corpus.Film) (map[string]any, error) {
 		fYearNum:     float64(f.Year),
 		fSource:      string(src),
 	}
-	// text_prefix holds the description at array position 0 and facts from 1, so a location's
-	// array position says which text it came from even when the description is empty.
-	prefix := make([]string, 0, 1+len(f.Facts))
-	prefix = append(prefix, f.Description)
+	words := make([]string, 0, 1+len(f.Facts))
+	words = append(words, f.Description)
 	if f.Description != "" {
 		d[fDescription] = f.Description
 	}
@@ -146,8 +148,8 @@ func document(f corpus.Film) (map[string]any, error) {
 		// An empty fact analyses to no tokens, so positions stay aligned with src.
 		d[fFacts] = f.Facts
 	}
-	prefix = append(prefix, f.Facts...)
-	d[fTextPrefix] = prefix
+	words = append(words, f.Facts...)
+	d[fWords] = words
 	if c := nonEmpty(f.Companies); len(c) > 0 {
 		d[fCompany] = c
 	}

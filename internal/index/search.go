@@ -153,12 +153,12 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.run(ctx, req, c.query(false))
+	res, err := s.run(ctx, req, c, false)
 	if err != nil {
 		return nil, err
 	}
 	if res.Total == 0 && c.relaxable() {
-		res, err = s.run(ctx, req, c.query(true))
+		res, err = s.run(ctx, req, c, true)
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +253,8 @@ func (req Request) facetSize(facet string) int {
 	return req.FacetSize
 }
 
-func (s *snapshot) run(ctx context.Context, req Request, q query.Query) (*Result, error) {
+func (s *snapshot) run(ctx context.Context, req Request, c *compiled, relaxed bool) (*Result, error) {
+	q := c.query(relaxed)
 	f := newFilters(req)
 	sr := bleve.NewSearchRequestOptions(f.with(q, ""), req.PerPage, (req.Page-1)*req.PerPage, false)
 	sr.Fields = []string{fSource}
@@ -295,7 +296,7 @@ func (s *snapshot) run(ctx context.Context, req Request, q query.Query) (*Result
 		res.Facets[name] = facet(fo.Facets[name])
 	}
 	for _, dm := range out.Hits {
-		h, err := hit(dm)
+		h, err := hit(dm, c)
 		if err != nil {
 			return nil, err
 		}
@@ -342,7 +343,8 @@ func facet(fr *search.FacetResult) Facet {
 	return f
 }
 
-func hit(dm *search.DocumentMatch) (Hit, error) {
+// hit decodes a match; with c, it also highlights what c matched.
+func hit(dm *search.DocumentMatch, c *compiled) (Hit, error) {
 	src, _ := dm.Fields[fSource].(string)
 	var f corpus.Film
 	if err := json.Unmarshal([]byte(src), &f); err != nil {
@@ -354,7 +356,10 @@ func hit(dm *search.DocumentMatch) (Hit, error) {
 		Companies: f.Companies, Description: f.Description, Facts: f.Facts,
 		Director: f.Director, Country: f.Country, Genres: f.Genres,
 		OriginalTitle: f.OriginalTitle, SourceURL: f.SourceURL,
-		Highlights: highlights(f, dm.Locations),
+		Highlights: map[string]string{},
+	}
+	if c != nil {
+		h.Highlights = c.highlights(f, dm.Locations)
 	}
 	if h.Companies == nil {
 		h.Companies = []string{}

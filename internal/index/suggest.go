@@ -62,7 +62,7 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 		return nil, classify(ctx, err)
 	}
 	for _, dm := range res.Hits {
-		h, err := hit(dm)
+		h, err := hit(dm, nil)
 		if err != nil {
 			return nil, err
 		}
