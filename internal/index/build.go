@@ -5,13 +5,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 
 	"filmsearch/internal/corpus"
 )
 
-const batchSize = 1000
+const (
+	batchSize   = 1000 // films between progress reports and cancellation checks
+	segmentSize = 4000 // films per segment the builder writes before its final merge
+)
 
 // BuildOptions tune Build.
 type BuildOptions struct {
@@ -32,13 +38,18 @@ func Build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 	if err != nil {
 		return err
 	}
+	// In id order, Bleve's document numbers follow ids, so they break score ties by id for free.
+	films = slices.SortedStableFunc(slices.Values(films), func(a, b corpus.Film) int { return strings.Compare(a.ID, b.ID) })
 	scratch := filepath.Join(filepath.Dir(dir), "scratch")
 	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
+	// A build allocates a lot of short-lived garbage; collecting less often saves a tenth of
+	// its time for some tens of MB more memory, and only while it runs.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	b, err := bleve.NewBuilder(dir, m, map[string]any{
-		"batchSize":       batchSize,
-		"mergeMax":        20,
+		"batchSize":       segmentSize,
+		"mergeMax":        100,     // one merge pass over all batches
 		"buildPathPrefix": scratch, // not /tmp: a killed build leaves nothing outside its .tmp
 	})
 	if err != nil {

@@ -24,9 +24,9 @@ const (
 	maxTypoCandidates = 4
 	maxForms          = 12   // longer words a word or typed prefix stands for, most common first
 	maxFormsScan      = 4096 // dictionary entries read to find them
-	minTypoLen1       = 5 // one typo from five letters
-	minTypoLen2       = 9 // two from nine
-	minFormPrefixLen  = 5 // words this long also match longer forms of themselves
+	minTypoLen1       = 5    // one typo from five letters
+	minTypoLen2       = 9    // two from nine
+	minFormPrefixLen  = 5    // words this long also match longer forms of themselves
 )
 
 // compiled is a parsed query turned into Bleve clauses, plus what the builder learned about it.

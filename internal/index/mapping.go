@@ -116,6 +116,8 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fTitleSort, kw())
 	doc.AddFieldMappingsAt(fYearNum, num)
 	doc.AddFieldMappingsAt(fSource, src)
+	// No _all field: every query names its fields, and _all would double the index.
+	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	m.DefaultMapping = doc
 	if err := m.Validate(); err != nil {
 		return nil, fmt.Errorf("mapping: %w", err)

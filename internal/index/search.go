@@ -2,17 +2,18 @@ package index
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/query"
+	"github.com/blevesearch/bleve/v2/search/collector"
 
 	"filmsearch/internal/corpus"
 )
@@ -52,6 +53,9 @@ type Request struct {
 	Page      int
 	PerPage   int
 	FacetSize int // values per facet for year and company; decades are always all
+	// Facets to count; nil means all three. Counting is most of a search's cost, so a caller
+	// that shows none can say so with an empty, non-nil slice.
+	Facets []string
 }
 
 // Result is one page of hits with facets over all matches.
@@ -130,6 +134,11 @@ func (r *Request) normalize() error {
 	case len(r.Companies)+len(r.Decades)+len(r.Years) > maxFilters:
 		return fmt.Errorf("%w: more than %d filters", ErrBadQuery, maxFilters)
 	}
+	for _, f := range r.Facets {
+		if !slices.Contains(allFacets, f) {
+			return fmt.Errorf("%w: unknown facet %q", ErrBadQuery, f)
+		}
+	}
 	switch r.Sort {
 	case SortRelevance, SortYear, SortYearDesc, SortTitle:
 	default:
@@ -170,81 +179,14 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-type filters struct {
-	company, decade, year, years query.Query // nil when not set
-}
+var allFacets = []string{FacetDecade, FacetYear, FacetCompany}
 
-func newFilters(req Request) filters {
-	var f filters
-	terms := func(field string, values []string) query.Query {
-		if len(values) == 0 {
-			return nil
-		}
-		qs := make([]query.Query, len(values))
-		for i, v := range values {
-			t := bleve.NewTermQuery(v)
-			t.SetField(field)
-			t.SetBoost(0) // filters narrow; they must not reorder what they keep
-			qs[i] = t
-		}
-		return bleve.NewDisjunctionQuery(qs...)
+func (req Request) facets() []string {
+	if req.Facets == nil {
+		return allFacets
 	}
-	f.company = terms(fCompany, req.Companies)
-	f.decade = terms(fDecade, req.Decades)
-	ys := make([]string, len(req.Years))
-	for i, y := range req.Years {
-		ys[i] = strconv.Itoa(y)
-	}
-	f.year = terms(fYear, ys)
-	if req.YearMin != 0 || req.YearMax != 0 {
-		var lo, hi *float64
-		if req.YearMin != 0 {
-			v := float64(req.YearMin)
-			lo = &v
-		}
-		if req.YearMax != 0 {
-			v := float64(req.YearMax)
-			hi = &v
-		}
-		yes := true
-		r := bleve.NewNumericRangeInclusiveQuery(lo, hi, &yes, &yes)
-		r.SetField(fYearNum)
-		r.SetBoost(0)
-		f.years = r
-	}
-	return f
+	return req.Facets
 }
-
-// with returns q restricted by every filter except the facet filter named by skip.
-func (f filters) with(q query.Query, skip string) query.Query {
-	qs := []query.Query{q}
-	for _, c := range []struct {
-		facet string
-		q     query.Query
-	}{{FacetCompany, f.company}, {FacetDecade, f.decade}, {FacetYear, f.year}, {"", f.years}} {
-		if c.q != nil && (c.facet == "" || c.facet != skip) {
-			qs = append(qs, c.q)
-		}
-	}
-	if len(qs) == 1 {
-		return q
-	}
-	return bleve.NewConjunctionQuery(qs...)
-}
-
-func (f filters) active(facet string) bool {
-	switch facet {
-	case FacetCompany:
-		return f.company != nil
-	case FacetDecade:
-		return f.decade != nil
-	case FacetYear:
-		return f.year != nil
-	}
-	return false
-}
-
-var facetField = map[string]string{FacetDecade: fDecade, FacetYear: fYear, FacetCompany: fCompany}
 
 func (req Request) facetSize(facet string) int {
 	if facet == FacetDecade {
@@ -253,47 +195,44 @@ func (req Request) facetSize(facet string) int {
 	return req.FacetSize
 }
 
+// run searches with our own handler of Bleve's matches: it applies the facet and year filters
+// and counts the facets from in-memory columns as matches stream by, and passes the ones that
+// pass every filter on to Bleve's top-N collector. One pass yields hits, total and disjunctive
+// facets, where Bleve alone needs a search per filtered facet and decodes doc values per match.
 func (s *snapshot) run(ctx context.Context, req Request, c *compiled, relaxed bool) (*Result, error) {
-	q := c.query(relaxed)
-	f := newFilters(req)
-	sr := bleve.NewSearchRequestOptions(f.with(q, ""), req.PerPage, (req.Page-1)*req.PerPage, false)
+	k := newCounter(s.cols, req)
+	sr := bleve.NewSearchRequestOptions(c.query(relaxed), req.PerPage, (req.Page-1)*req.PerPage, false)
 	sr.Fields = []string{fSource}
 	sr.IncludeLocations = true
-	sr.SortByCustom(sortOrder(req.Sort))
-	for _, name := range []string{FacetDecade, FacetYear, FacetCompany} {
-		if !f.active(name) {
-			sr.AddFacet(name, bleve.NewFacetRequest(facetField[name], req.facetSize(name)))
+	sr.SortByCustom(s.sortOrder(req.Sort))
+	handler := func(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
+		next, loadID, err := collector.MakeTopNDocumentMatchHandler(sc)
+		if err != nil || next == nil {
+			return next, loadID, err
 		}
+		return func(dm *search.DocumentMatch) error {
+			if dm != nil && !k.add(docNum(dm.IndexInternalID)) {
+				sc.DocumentMatchPool.Put(dm)
+				return nil
+			}
+			return next(dm)
+		}, loadID, nil
 	}
+	ctx = context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(handler))
 	out, err := s.idx.SearchInContext(ctx, sr)
 	if err != nil {
 		return nil, classify(ctx, err)
 	}
 	res := &Result{
-		Total:   int(out.Total),
+		Total:   k.total,
 		Page:    req.Page,
 		PerPage: req.PerPage,
-		Facets:  map[string]Facet{},
+		Facets:  k.facets(req.FacetSize),
 		Hits:    make([]Hit, 0, len(out.Hits)),
 	}
 	res.Pages = (res.Total + req.PerPage - 1) / req.PerPage
 	if maxPages := MaxDepth / req.PerPage; res.Pages > maxPages {
 		res.Pages = maxPages
-	}
-	for name, fr := range out.Facets {
-		res.Facets[name] = facet(fr)
-	}
-	for _, name := range []string{FacetDecade, FacetYear, FacetCompany} {
-		if !f.active(name) {
-			continue
-		}
-		fr := bleve.NewSearchRequestOptions(f.with(q, name), 0, 0, false)
-		fr.AddFacet(name, bleve.NewFacetRequest(facetField[name], req.facetSize(name)))
-		fo, err := s.idx.SearchInContext(ctx, fr)
-		if err != nil {
-			return nil, classify(ctx, err)
-		}
-		res.Facets[name] = facet(fo.Facets[name])
 	}
 	for _, dm := range out.Hits {
 		h, err := hit(dm, c)
@@ -305,42 +244,35 @@ func (s *snapshot) run(ctx context.Context, req Request, c *compiled, relaxed bo
 	return res, nil
 }
 
-func sortOrder(name string) search.SortOrder {
+func docNum(id []byte) int {
+	if len(id) != 8 {
+		return -1
+	}
+	return int(binary.BigEndian.Uint64(id))
+}
+
+// sortOrder ends every order with the document number, Bleve's last resort, when document
+// numbers follow ids; else with the id, which costs a lookup per match.
+func (s *snapshot) sortOrder(name string) search.SortOrder {
 	score := &search.SortScore{Desc: true}
-	id := &search.SortDocID{}
 	year := func(desc bool) *search.SortField {
 		return &search.SortField{Field: fYearNum, Desc: desc, Type: search.SortFieldAsNumber, Missing: search.SortFieldMissingLast}
 	}
+	var o search.SortOrder
 	switch name {
 	case SortYear:
-		return search.SortOrder{year(false), score, id}
+		o = search.SortOrder{year(false), score}
 	case SortYearDesc:
-		return search.SortOrder{year(true), score, id}
+		o = search.SortOrder{year(true), score}
 	case SortTitle:
-		return search.SortOrder{&search.SortField{Field: fTitleSort, Type: search.SortFieldAsString}, id}
+		o = search.SortOrder{&search.SortField{Field: fTitleSort, Type: search.SortFieldAsString}}
+	default:
+		o = search.SortOrder{score}
 	}
-	return search.SortOrder{score, id}
-}
-
-func facet(fr *search.FacetResult) Facet {
-	f := Facet{Values: []FacetValue{}}
-	if fr == nil {
-		return f
+	if !s.cols.idOrdered {
+		o = append(o, &search.SortDocID{})
 	}
-	f.Missing = fr.Missing
-	if fr.Terms != nil {
-		for _, t := range fr.Terms.Terms() {
-			f.Values = append(f.Values, FacetValue{Value: t.Term, Count: t.Count})
-		}
-	}
-	sort.SliceStable(f.Values, func(i, j int) bool {
-		a, b := f.Values[i], f.Values[j]
-		if a.Count != b.Count {
-			return a.Count > b.Count
-		}
-		return a.Value < b.Value
-	})
-	return f
+	return o
 }
 
 // hit decodes a match; with c, it also highlights what c matched.

@@ -22,6 +22,7 @@ type snapshot struct {
 	idx      bleve.Index
 	manifest Manifest
 	syn      *Synonyms
+	cols     *columns
 	refs     atomic.Int64 // 1 while current, plus one per search in flight
 	once     sync.Once
 }
@@ -50,7 +51,12 @@ func openSnapshot(dir string) (*snapshot, error) {
 		// A failed OpenUsing returns a wrapper around nil: never touch idx here.
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	s := &snapshot{dir: dir, idx: idx, manifest: man, syn: syn}
+	cols, err := readColumns(idx)
+	if err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("open %s: %w", dir, err)
+	}
+	s := &snapshot{dir: dir, idx: idx, manifest: man, syn: syn, cols: cols}
 	s.refs.Store(1)
 	return s, nil
 }
@@ -99,4 +105,17 @@ func (s *snapshot) film(id string) (corpus.Film, error) {
 		return corpus.Film{}, fmt.Errorf("film %q: stored source missing: %w", id, ErrNotFound)
 	}
 	return f, nil
+}
+
+func readColumns(idx bleve.Index) (*columns, error) {
+	adv, err := idx.Advanced()
+	if err != nil {
+		return nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return loadColumns(r)
 }
