@@ -1,7 +1,6 @@
 package index
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,7 +30,7 @@ const (
 	fYear        = "year"     // keyword, for the facet and filter
 	fYearNum     = "year_num" // number, for ranges and sorting
 	fTitleSort   = "title_sort"
-	fSource      = "src" // the film as JSON, stored only
+	fSource      = "src" // the film in the form of source.go, stored only
 )
 
 // textFields are searched for words, in order of weight.
@@ -128,10 +127,6 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 // document turns a film into the map Bleve indexes. Empty values are left out: Bleve would index
 // an empty string as a term and count it in facets.
 func document(f corpus.Film) (map[string]any, error) {
-	src, err := json.Marshal(f)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", f.ID, err)
-	}
 	d := map[string]any{
 		fTitle:       f.Title,
 		fTitlePrefix: f.Title,
@@ -139,7 +134,7 @@ func document(f corpus.Film) (map[string]any, error) {
 		fDecade:      corpus.Decade(f.Year),
 		fYear:        strconv.Itoa(f.Year),
 		fYearNum:     float64(f.Year),
-		fSource:      string(src),
+		fSource:      string(encodeFilm(f)),
 	}
 	words := make([]string, 0, 1+len(f.Facts))
 	words = append(words, f.Description)

@@ -3,7 +3,6 @@ package index
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -278,8 +277,8 @@ func (s *snapshot) sortOrder(name string) search.SortOrder {
 // hit decodes a match; with c, it also highlights what c matched.
 func hit(dm *search.DocumentMatch, c *compiled) (Hit, error) {
 	src, _ := dm.Fields[fSource].(string)
-	var f corpus.Film
-	if err := json.Unmarshal([]byte(src), &f); err != nil {
+	f, err := decodeFilm([]byte(src))
+	if err != nil {
 		return Hit{}, fmt.Errorf("hit %s: stored source: %w", dm.ID, err)
 	}
 	h := Hit{

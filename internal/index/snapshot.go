@@ -98,7 +98,8 @@ func (s *snapshot) film(id string) (corpus.Film, error) {
 	found := false
 	doc.VisitFields(func(field bindex.Field) {
 		if field.Name() == fSource {
-			found = json.Unmarshal(field.Value(), &f) == nil
+			f, err = decodeFilm(field.Value())
+			found = err == nil
 		}
 	})
 	if !found {

@@ -1,0 +1,105 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"filmsearch/internal/corpus"
+)
+
+// A film is stored in the index in a small binary form rather than JSON: decoding ten films as
+// JSON took a quarter of a search. The form is a version byte, then each field in a fixed order:
+// strings as uvarint length and bytes, lists as uvarint count and strings, the year as a varint.
+const sourceVersion = 1
+
+var errSource = errors.New("malformed stored film")
+
+func encodeFilm(f corpus.Film) []byte {
+	b := make([]byte, 0, 64+len(f.Title)+len(f.Description)+16*len(f.Facts))
+	b = append(b, sourceVersion)
+	str := func(s string) {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	list := func(l []string) {
+		b = binary.AppendUvarint(b, uint64(len(l)))
+		for _, s := range l {
+			str(s)
+		}
+	}
+	str(f.ID)
+	str(f.Title)
+	b = binary.AppendVarint(b, int64(f.Year))
+	str(f.Description)
+	list(f.Facts)
+	list(f.Companies)
+	str(f.Director)
+	str(f.Country)
+	list(f.Genres)
+	str(f.OriginalTitle)
+	str(f.SourceURL)
+	return b
+}
+
+func decodeFilm(b []byte) (corpus.Film, error) {
+	var f corpus.Film
+	if len(b) == 0 || b[0] != sourceVersion {
+		return f, fmt.Errorf("%w: version", errSource)
+	}
+	b = b[1:]
+	var err error
+	uvarint := func() int {
+		n, k := binary.Uvarint(b)
+		if k <= 0 || n > uint64(len(b)) {
+			err = errSource
+			return 0
+		}
+		b = b[k:]
+		return int(n)
+	}
+	str := func() string {
+		n := uvarint()
+		if err != nil || n > len(b) {
+			err = errSource
+			return ""
+		}
+		s := string(b[:n])
+		b = b[n:]
+		return s
+	}
+	list := func() []string {
+		n := uvarint()
+		if err != nil {
+			return nil
+		}
+		l := make([]string, 0, min(n, len(b)))
+		for i := 0; i < n && err == nil; i++ {
+			l = append(l, str())
+		}
+		return l
+	}
+	f.ID = str()
+	f.Title = str()
+	y, k := binary.Varint(b)
+	if k <= 0 {
+		return f, errSource
+	}
+	b = b[k:]
+	f.Year = int(y)
+	f.Description = str()
+	f.Facts = list()
+	f.Companies = list()
+	f.Director = str()
+	f.Country = str()
+	f.Genres = list()
+	if len(f.Genres) == 0 {
+		f.Genres = nil
+	}
+	f.OriginalTitle = str()
+	f.SourceURL = str()
+	if err != nil || len(b) != 0 {
+		return corpus.Film{}, errSource
+	}
+	return f, nil
+}

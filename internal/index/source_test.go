@@ -1,0 +1,48 @@
+package index
+
+import (
+	"errors"
+	"reflect"
+	"testing"
+
+	"filmsearch/internal/corpus"
+)
+
+func TestFilmSourceRoundTrip(t *testing.T) {
+	for _, f := range []corpus.Film{
+		{ID: "a-1977", Title: "A", Year: 1977, Facts: []string{}, Companies: []string{}},
+		{ID: "the-swan-lake-1982", Title: "The Swan Lake", Year: 1982, Description: "Love & <betrayal>.",
+			Facts: []string{"One.", "Two — with ünïcode."}, Companies: []string{"Bolshoi Ballet"},
+			Director: "X", Country: "USSR", Genres: []string{"Dance"}, OriginalTitle: "Лебединое озеро", SourceURL: "https://example.org/x"},
+	} {
+		got, err := decodeFilm(encodeFilm(f))
+		if err != nil {
+			t.Fatalf("decodeFilm(encodeFilm(%s)) = %v", f.ID, err)
+		}
+		if !reflect.DeepEqual(got, f) {
+			t.Errorf("decodeFilm(encodeFilm(x)) = %+v; want %+v", got, f)
+		}
+	}
+}
+
+// FuzzDecodeFilm: stored bytes decode to a film or to errSource, never a panic, and what
+// decodes survives encoding and decoding again unchanged.
+func FuzzDecodeFilm(f *testing.F) {
+	f.Add(encodeFilm(corpus.Film{ID: "x", Title: "X", Year: 1900, Facts: []string{"f"}, Companies: []string{}}))
+	f.Add([]byte{})
+	f.Add([]byte{sourceVersion, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{sourceVersion, 5, 'a'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		film, err := decodeFilm(b)
+		if err != nil {
+			if !errors.Is(err, errSource) {
+				t.Fatalf("decodeFilm error %v is not errSource", err)
+			}
+			return
+		}
+		again, err := decodeFilm(encodeFilm(film))
+		if err != nil || !reflect.DeepEqual(again, film) {
+			t.Fatalf("decode(encode(%+v)) = %+v, %v", film, again, err)
+		}
+	})
+}
