@@ -181,6 +181,9 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 		var forms []string
 		if n >= 2 {
 			forms = d.completions(fWords, tok, maxForms)
+			if stem != "" {
+				forms = otherForms(a.text, stem, forms)
+			}
 			for _, w := range forms {
 				should = append(should, termQuery(w, fWords, weightTextPrefix))
 				c.marks[w] = true
@@ -405,6 +408,19 @@ func (d dict) fuzzy(fields []string, term string, dist int) []candidate {
 		}
 		return a.term < b.term
 	})
+	return out
+}
+
+// otherForms keeps the forms a word does not already match through its stem: the word itself
+// and its inflections (comedy, comedies) are found by the stem; comedic and comedian are not.
+// Fewer terms make the query on common words several times cheaper.
+func otherForms(text analysis.Analyzer, stem string, forms []string) []string {
+	out := forms[:0]
+	for _, w := range forms {
+		if st := terms(text, w); len(st) == 0 || st[0] != stem {
+			out = append(out, w)
+		}
+	}
 	return out
 }
 
