@@ -4,10 +4,10 @@ import (
 	"context"
 	"html"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
@@ -55,8 +55,9 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 	}
 	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(clauses...), n, 0, false)
 	sr.Fields = []string{fSource}
-	sr.IncludeLocations = true
-	sr.SortByCustom(search.SortOrder{&search.SortScore{Desc: true}, &search.SortField{Field: fTitleSort, Type: search.SortFieldAsString}, &search.SortDocID{}})
+	// By score alone: a prefix of a large collection matches thousands of titles, and any
+	// other key would be loaded for each. Shorter titles score higher; ties go by id.
+	sr.SortByCustom(s.sortOrder(SortRelevance))
 	res, err := s.idx.SearchInContext(ctx, sr)
 	if err != nil {
 		return nil, classify(ctx, err)
@@ -66,31 +67,43 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Suggestion{ID: h.ID, Title: h.Title, Year: h.Year, Highlight: markPrefixes(h.Title, dm.Locations[fTitlePrefix], prefixes)})
+		out = append(out, Suggestion{ID: h.ID, Title: h.Title, Year: h.Year, Highlight: markPrefixes(h.Title, prefixes)})
 	}
 	return out, nil
 }
 
-// markPrefixes marks the first runes of each title word a prefix matched: what was typed.
-func markPrefixes(title string, locs search.TermLocationMap, prefixes map[string]int) string {
+// markPrefixes marks, in each title word that starts with a typed prefix, the part typed. The
+// title is scanned rather than located through the index: titles are short, locations are not
+// free.
+func markPrefixes(title string, prefixes map[string]int) string {
 	var spans []span
-	for term, ls := range locs {
-		typed := prefixes[term]
-		for _, l := range ls {
-			s, e := int(l.Start), int(l.End)
-			if s < 0 || e > len(title) || s >= e || !utf8.RuneStart(title[s]) {
-				continue
+	start := -1
+	for i, r := range title + " " {
+		word := unicode.IsLetter(r) || unicode.IsDigit(r)
+		switch {
+		case word && start < 0:
+			start = i
+		case !word && start >= 0:
+			lower := strings.ToLower(title[start:i])
+			typed := 0
+			for p, n := range prefixes {
+				if n > typed && strings.HasPrefix(lower, p) {
+					typed = n
+				}
 			}
-			end := s
-			for i := 0; i < typed && end < e; i++ {
-				_, size := utf8.DecodeRuneInString(title[end:])
-				end += size
+			if typed > 0 {
+				end := start
+				for j := 0; j < typed && end < i; j++ {
+					_, size := utf8.DecodeRuneInString(title[end:])
+					end += size
+				}
+				spans = append(spans, span{start, end})
 			}
-			spans = append(spans, span{s, end})
+			start = -1
 		}
 	}
 	if len(spans) == 0 {
 		return html.EscapeString(title)
 	}
-	return strings.TrimSpace(mark(title, spans))
+	return mark(title, spans)
 }
