@@ -53,28 +53,38 @@ func (c *compiled) highlights(f corpus.Film, locs search.FieldTermLocationMap) m
 	return out
 }
 
-// marked returns the spans of text's words that are in c.marks. It splits words itself, on
-// anything but letters and digits, which finds what the word analyzer found (a possessive
-// ends a word either way) at a fraction of the cost of running the analyzer.
+// marked returns the spans of text's words that are in c.marks.
 func (c *compiled) marked(text string) []span {
-	if len(c.marks) == 0 || text == "" {
+	if len(c.marks) == 0 {
 		return nil
 	}
 	var out []span
+	eachWord(text, func(start, end int) {
+		if c.marks[strings.ToLower(text[start:end])] {
+			out = append(out, span{start, end})
+		}
+	})
+	return out
+}
+
+// eachWord calls fn with the byte range of each run of letters and digits in text. It finds
+// what the word analyzer finds (a possessive ends a word either way) at a fraction of the cost
+// of running the analyzer.
+func eachWord(text string, fn func(start, end int)) {
 	start := -1
-	for i, r := range text + " " {
+	for i, r := range text {
 		word := unicode.IsLetter(r) || unicode.IsDigit(r)
 		switch {
 		case word && start < 0:
 			start = i
 		case !word && start >= 0:
-			if c.marks[strings.ToLower(text[start:i])] {
-				out = append(out, span{start, i})
-			}
+			fn(start, i)
 			start = -1
 		}
 	}
-	return out
+	if start >= 0 {
+		fn(start, len(text))
+	}
 }
 
 // spansIn collects the byte ranges of field's matches in text. elem selects an array element

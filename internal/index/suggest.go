@@ -4,7 +4,6 @@ import (
 	"context"
 	"html"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -77,31 +76,23 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 // free.
 func markPrefixes(title string, prefixes map[string]int) string {
 	var spans []span
-	start := -1
-	for i, r := range title + " " {
-		word := unicode.IsLetter(r) || unicode.IsDigit(r)
-		switch {
-		case word && start < 0:
-			start = i
-		case !word && start >= 0:
-			lower := strings.ToLower(title[start:i])
-			typed := 0
-			for p, n := range prefixes {
-				if n > typed && strings.HasPrefix(lower, p) {
-					typed = n
-				}
+	eachWord(title, func(start, end int) {
+		lower := strings.ToLower(title[start:end])
+		typed := 0
+		for p, n := range prefixes {
+			if n > typed && strings.HasPrefix(lower, p) {
+				typed = n
 			}
-			if typed > 0 {
-				end := start
-				for j := 0; j < typed && end < i; j++ {
-					_, size := utf8.DecodeRuneInString(title[end:])
-					end += size
-				}
-				spans = append(spans, span{start, end})
-			}
-			start = -1
 		}
-	}
+		if typed > 0 {
+			e := start
+			for j := 0; j < typed && e < end; j++ {
+				_, size := utf8.DecodeRuneInString(title[e:])
+				e += size
+			}
+			spans = append(spans, span{start, e})
+		}
+	})
 	if len(spans) == 0 {
 		return html.EscapeString(title)
 	}

@@ -244,3 +244,58 @@ func BenchmarkFacet(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScale shows how cost grows with the collection: the corpus cut to 1k and 10k films,
+// whole (36k), and repeated ten times with fresh ids (360k). Set FILMSEARCH_SCALE_MAX to skip
+// the larger sizes.
+func BenchmarkScale(b *testing.B) {
+	all := loadFilms(b)
+	limit := len(all) * 10
+	if s := os.Getenv("FILMSEARCH_SCALE_MAX"); s != "" {
+		limit, _ = strconv.Atoi(s)
+	}
+	qs := benchQueries(b)
+	ctx := context.Background()
+	for _, n := range []int{1000, 10000, len(all), len(all) * 10} {
+		if n > limit {
+			continue
+		}
+		ix := openScaled(b, n)
+		m := ix.Manifest()
+		b.Run(fmt.Sprintf("films=%d/search", n), func(b *testing.B) {
+			timed(b, qs, func(q string) error {
+				_, err := ix.Search(ctx, index.Request{Query: q})
+				return err
+			})
+			b.ReportMetric(m.BuildSeconds, "build-s")
+			b.ReportMetric(float64(m.SizeBytes)/1e6, "MB")
+		})
+		b.Run(fmt.Sprintf("films=%d/suggest", n), func(b *testing.B) {
+			timed(b, prefixes(qs), func(q string) error {
+				_, err := ix.Suggest(ctx, q, 8)
+				return err
+			})
+		})
+	}
+}
+
+// The same HTTP search with the response cache on: after the first pass over the queries,
+// every request is answered from it.
+func BenchmarkSearchHTTPCached(b *testing.B) {
+	ix := openScaled(b, 36254)
+	srv := httptest.NewServer(api.NewServer(ix, api.Options{Logger: zerolog.Nop(), RatePerSecond: -1, CacheEntries: 1024}))
+	defer srv.Close()
+	client := srv.Client()
+	timed(b, benchQueries(b), func(q string) error {
+		resp, err := client.Get(srv.URL + "/api/search?q=" + url.QueryEscape(q))
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		io.Copy(io.Discard, resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: %s", q, resp.Status)
+		}
+		return nil
+	})
+}
