@@ -35,9 +35,15 @@ type compiled struct {
 	phrases  []query.Query
 	excluded []query.Query
 	typos    map[string]string // typed word -> the stemmed term it was corrected to
-	marks    map[string]bool   // whole words matched through the words field, for highlighting
-	text     analysis.Analyzer
-	word     analysis.Analyzer
+	// What the highlighter looks for: whole words looked up in the words field, stems searched
+	// in the text fields (with their first bytes, to skip stemming most words), and prefixes
+	// searched in titles.
+	marks     map[string]bool
+	stems     map[string]bool
+	stemHeads map[string]bool
+	prefixes  []string
+	text      analysis.Analyzer
+	word      analysis.Analyzer
 }
 
 func (c *compiled) relaxable() bool { return len(c.clauses) > 1 }
@@ -99,7 +105,7 @@ func (s *snapshot) compile(p parsedQuery) (*compiled, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &compiled{typos: map[string]string{}, marks: map[string]bool{}, text: a.text, word: a.word}
+	c := &compiled{typos: map[string]string{}, marks: map[string]bool{}, stems: map[string]bool{}, stemHeads: map[string]bool{}, text: a.text, word: a.word}
 	adv, err := s.idx.Advanced()
 	if err != nil {
 		return nil, fmt.Errorf("compile: %w", err)
@@ -123,6 +129,7 @@ func (s *snapshot) compile(p parsedQuery) (*compiled, error) {
 	for _, ph := range p.phrases {
 		if q := phraseQuery(ph, 1); q != nil {
 			c.phrases = append(c.phrases, q)
+			c.highlightStems(terms(a.text, ph)...)
 		}
 	}
 	for _, ex := range p.excluded {
@@ -150,15 +157,18 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 	synKnown := false // a synonym the index has: the word is a theme, not a typo
 	if stem != "" {
 		should = append(should, fieldTerms(stem, 1)...)
+		c.highlightStems(stem)
 		for _, syn := range s.syn.For(tok) {
 			if strings.ContainsFunc(syn, unicode.IsSpace) {
 				if q := phraseQuery(syn, weightSynonym); q != nil {
 					should = append(should, q)
+					c.highlightStems(terms(a.text, syn)...)
 				}
 				continue
 			}
 			for _, t := range terms(a.text, syn) {
 				should = append(should, fieldTerms(t, weightSynonym)...)
+				c.highlightStems(t)
 				synKnown = synKnown || d.hasAny(textFields, t)
 			}
 		}
@@ -178,6 +188,7 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 			pre = string([]rune(tok)[:maxPrefixLen])
 		}
 		should = append(should, termQuery(pre, fTitlePrefix, weightTitlePrefix))
+		c.prefixes = append(c.prefixes, pre)
 		var forms []string
 		if n >= 2 {
 			forms = d.completions(fWords, tok, maxForms)
@@ -208,7 +219,9 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 			w := weightTypo / float64(cand.dist)
 			if cand.stem != "" {
 				should = append(should, fieldTerms(cand.stem, w)...)
+				c.highlightStems(cand.stem)
 			}
+			c.prefixes = append(c.prefixes, cand.term)
 			should = append(should, termQuery(cand.term, fTitlePrefix, w*weightTitlePrefix), termQuery(cand.term, fWords, w*weightTextPrefix))
 			c.marks[cand.term] = true
 		}
@@ -217,6 +230,14 @@ func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *c
 		return nil
 	}
 	return bleve.NewDisjunctionQuery(should...)
+}
+
+// highlightStems records stems the text fields are searched for.
+func (c *compiled) highlightStems(stems ...string) {
+	for _, st := range stems {
+		c.stems[st] = true
+		c.stemHeads[head(st)] = true
+	}
 }
 
 func termQuery(term, field string, boost float64) query.Query {

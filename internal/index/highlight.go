@@ -7,14 +7,14 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2/search"
-
 	"filmsearch/internal/corpus"
 )
 
-// We highlight from match locations ourselves rather than with Bleve's highlighter: a word
-// found through its prefix field or a synonym must be marked in the text the reader sees, and
-// the output must be escaped text with <mark> and nothing else.
+// We highlight ourselves rather than with Bleve's highlighter or its match locations: a word
+// found through a synonym, a typo or another form of itself must be marked in the text the
+// reader sees; the output must be escaped text with <mark> and nothing else; and reading match
+// locations costs more than half of a search for a common word. The query builder records what
+// each word can match, and the highlighter scans the page's texts for it.
 
 const (
 	snippetWhole  = 300 // descriptions up to this many bytes are shown whole
@@ -24,26 +24,18 @@ const (
 
 type span struct{ start, end int }
 
-// highlights returns the HTML fragments of f's fields that matched: from Bleve's match
-// locations in the fields that keep them, and from a scan for the words c matched through the
-// words field, which keeps none.
-func (c *compiled) highlights(f corpus.Film, locs search.FieldTermLocationMap) map[string]string {
+// highlights returns the HTML fragments of f's fields that contain what c matches.
+func (c *compiled) highlights(f corpus.Film) map[string]string {
 	out := map[string]string{}
-	title := spansIn(locs, fTitle, -1, f.Title)
-	title = append(title, spansIn(locs, fTitlePrefix, -1, f.Title)...)
-	if len(title) > 0 {
-		out["title"] = mark(f.Title, title)
+	if sp := c.spans(f.Title, true); len(sp) > 0 {
+		out["title"] = mark(f.Title, sp)
 	}
-	desc := spansIn(locs, fDescription, -1, f.Description)
-	desc = append(desc, c.marked(f.Description)...)
-	if len(desc) > 0 {
-		out["description"] = snippet(f.Description, desc)
+	if sp := c.spans(f.Description, false); len(sp) > 0 {
+		out["description"] = snippet(f.Description, sp)
 	}
 	var facts []string
-	for i, fact := range f.Facts {
-		sp := spansIn(locs, fFacts, i, fact)
-		sp = append(sp, c.marked(fact)...)
-		if len(sp) > 0 {
+	for _, fact := range f.Facts {
+		if sp := c.spans(fact, false); len(sp) > 0 {
 			facts = append(facts, mark(fact, sp))
 		}
 	}
@@ -53,27 +45,59 @@ func (c *compiled) highlights(f corpus.Film, locs search.FieldTermLocationMap) m
 	return out
 }
 
-// marked returns the spans of text's words that are in c.marks.
-func (c *compiled) marked(text string) []span {
-	if len(c.marks) == 0 {
+// spans returns the byte ranges of text's words that c matches: a whole word it looked up, a
+// word whose stem it searched, or, in a title, a word starting with a prefix it searched.
+func (c *compiled) spans(text string, title bool) []span {
+	if c.empty() {
 		return nil
 	}
 	var out []span
 	eachWord(text, func(start, end int) {
-		if c.marks[strings.ToLower(text[start:end])] {
+		w := bare(strings.ToLower(text[start:end]))
+		hit := c.marks[w]
+		for _, p := range c.prefixes {
+			hit = hit || (title && strings.HasPrefix(w, p))
+		}
+		// Stemming is the costly test; most words fail the cheap look at their first letters.
+		if !hit && c.stemHeads[head(w)] {
+			hit = c.stems[c.stemOf(w)]
+		}
+		if hit {
 			out = append(out, span{start, end})
 		}
 	})
 	return out
 }
 
-// eachWord calls fn with the byte range of each run of letters and digits in text. It finds
-// what the word analyzer finds (a possessive ends a word either way) at a fraction of the cost
-// of running the analyzer.
+func (c *compiled) empty() bool {
+	return len(c.marks) == 0 && len(c.stems) == 0 && len(c.prefixes) == 0
+}
+
+// head is what a word and its stem share at the least: the first three bytes. Porter's
+// stemmer only rewrites endings.
+func head(w string) string { return w[:min(3, len(w))] }
+
+func (c *compiled) stemOf(w string) string {
+	if t := terms(c.text, w); len(t) > 0 {
+		return t[0]
+	}
+	return ""
+}
+
+// eachWord calls fn with the byte range of each word of text: letters and digits, with an
+// apostrophe inside (Swan's), as the unicode tokenizer of the analyzers splits them, at a
+// fraction of its cost.
 func eachWord(text string, fn func(start, end int)) {
 	start := -1
+	prevLetter := false
 	for i, r := range text {
 		word := unicode.IsLetter(r) || unicode.IsDigit(r)
+		if !word && start >= 0 && prevLetter && (r == '\'' || r == '’') {
+			if next, _ := utf8.DecodeRuneInString(text[i+utf8.RuneLen(r):]); unicode.IsLetter(next) {
+				prevLetter = false
+				continue
+			}
+		}
 		switch {
 		case word && start < 0:
 			start = i
@@ -81,32 +105,21 @@ func eachWord(text string, fn func(start, end int)) {
 			fn(start, i)
 			start = -1
 		}
+		prevLetter = unicode.IsLetter(r)
 	}
 	if start >= 0 {
 		fn(start, len(text))
 	}
 }
 
-// spansIn collects the byte ranges of field's matches in text. elem selects an array element
-// (-1: the field is not an array). Ranges that do not fit text are dropped, never trusted.
-func spansIn(locs search.FieldTermLocationMap, field string, elem int, text string) []span {
-	var out []span
-	for _, ls := range locs[field] {
-		for _, l := range ls {
-			if elem >= 0 && (len(l.ArrayPositions) == 0 || int(l.ArrayPositions[0]) != elem) {
-				continue
-			}
-			if elem < 0 && len(l.ArrayPositions) > 0 && l.ArrayPositions[0] != 0 {
-				continue
-			}
-			s, e := int(l.Start), int(l.End)
-			if s < 0 || e > len(text) || s >= e || !utf8.RuneStart(text[s]) || (e < len(text) && !utf8.RuneStart(text[e])) {
-				continue
-			}
-			out = append(out, span{s, e})
+// bare drops a possessive ending, as the analyzers do.
+func bare(w string) string {
+	for _, suffix := range []string{"'s", "’s"} {
+		if b, ok := strings.CutSuffix(w, suffix); ok {
+			return b
 		}
 	}
-	return out
+	return w
 }
 
 func mergeSpans(spans []span) []span {

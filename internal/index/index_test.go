@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -72,6 +73,37 @@ func TestFiltersDoNotScore(t *testing.T) {
 	for i := range plain.Hits {
 		if p, f := plain.Hits[i], filtered.Hits[i]; p.ID != f.ID || p.Score != f.Score {
 			t.Errorf("hit %d: filtered %s (%.4f); want %s (%.4f)", i, f.ID, f.Score, p.ID, p.Score)
+		}
+	}
+}
+
+// Highlights mark what each way of matching found, as the reader sees it, escaped.
+func TestHighlights(t *testing.T) {
+	ix := testCollection(t)
+	for _, tt := range []struct {
+		q, id, field, want string
+	}{
+		{"revolution", "the-flames-of-paris-1983", "description", "the French <mark>Revolution</mark>,"},
+		{"revolution", "the-flames-of-paris-1983", "description", "showcasing the <mark>revolutionary</mark> spirit"},  // another form
+		{"revolution", "spartacus-1975", "description", "narrative of <mark>rebellion</mark> and"},                     // a theme
+		{"nutcraker", "the-nutcracker-1977", "title", "The <mark>Nutcracker</mark>"},                                   // a typo
+		{"nutcr", "the-nutcracker-1977", "title", "The <mark>Nutcracker</mark>"},                                       // being typed
+		{"shakespeare", "romeo-and-juliet-1974", "description", "adaptation of <mark>Shakespeare&#39;s</mark> tragic"}, // possessive, escaped
+		{`"tragic love"`, "giselle-1975", "description", "A <mark>tragic</mark> <mark>love</mark> story"},
+		{"bolshoi", "the-swan-lake-1982", "facts", "the <mark>Bolshoi</mark> Ballet&#39;s prowess"},
+	} {
+		res, err := ix.Search(context.Background(), Request{Query: tt.q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, h := range res.Hits {
+			if h.ID == tt.id {
+				got = h.Highlights[tt.field]
+			}
+		}
+		if !strings.Contains(got, tt.want) {
+			t.Errorf("Search(%q) %s %s highlight = %q; want it to contain %q", tt.q, tt.id, tt.field, got, tt.want)
 		}
 	}
 }

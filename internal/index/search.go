@@ -13,7 +13,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/collector"
-	"github.com/blevesearch/bleve/v2/search/query"
 
 	"filmsearch/internal/corpus"
 )
@@ -203,7 +202,6 @@ func (s *snapshot) run(ctx context.Context, req Request, c *compiled, relaxed bo
 	k := newCounter(s.cols, req)
 	sr := bleve.NewSearchRequestOptions(c.query(relaxed), req.PerPage, (req.Page-1)*req.PerPage, false)
 	sr.Fields = []string{fSource}
-	sr.IncludeLocations = false
 	sr.SortByCustom(s.sortOrder(req.Sort))
 	handler := func(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
 		next, loadID, err := collector.MakeTopNDocumentMatchHandler(sc)
@@ -223,10 +221,6 @@ func (s *snapshot) run(ctx context.Context, req Request, c *compiled, relaxed bo
 	if err != nil {
 		return nil, classify(ctx, err)
 	}
-	locs, err := s.locations(ctx, c.query(relaxed), out.Hits)
-	if err != nil {
-		return nil, err
-	}
 	res := &Result{
 		Total:   k.total,
 		Page:    req.Page,
@@ -239,7 +233,6 @@ func (s *snapshot) run(ctx context.Context, req Request, c *compiled, relaxed bo
 		res.Pages = maxPages
 	}
 	for _, dm := range out.Hits {
-		dm.Locations = locs[dm.ID]
 		h, err := hit(dm, c)
 		if err != nil {
 			return nil, err
@@ -247,31 +240,6 @@ func (s *snapshot) run(ctx context.Context, req Request, c *compiled, relaxed bo
 		res.Hits = append(res.Hits, h)
 	}
 	return res, nil
-}
-
-// locations finds where q matched the hits, for highlighting: a second search restricted to the
-// page's documents. Asking for locations in the main search reads term vectors for every match,
-// which cost more than half of a search for a common word.
-func (s *snapshot) locations(ctx context.Context, q query.Query, hits search.DocumentMatchCollection) (map[string]search.FieldTermLocationMap, error) {
-	if len(hits) == 0 {
-		return nil, nil
-	}
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		ids[i] = h.ID
-	}
-	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), q), len(ids), 0, false)
-	sr.IncludeLocations = true
-	sr.Score = "none"
-	out, err := s.idx.SearchInContext(ctx, sr)
-	if err != nil {
-		return nil, classify(ctx, err)
-	}
-	locs := make(map[string]search.FieldTermLocationMap, len(out.Hits))
-	for _, h := range out.Hits {
-		locs[h.ID] = h.Locations
-	}
-	return locs, nil
 }
 
 func docNum(id []byte) int {
@@ -321,7 +289,7 @@ func hit(dm *search.DocumentMatch, c *compiled) (Hit, error) {
 		Highlights: map[string]string{},
 	}
 	if c != nil {
-		h.Highlights = c.highlights(f, dm.Locations)
+		h.Highlights = c.highlights(f)
 	}
 	if h.Companies == nil {
 		h.Companies = []string{}

@@ -77,7 +77,7 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 func markPrefixes(title string, prefixes map[string]int) string {
 	var spans []span
 	eachWord(title, func(start, end int) {
-		lower := strings.ToLower(title[start:end])
+		lower := bare(strings.ToLower(title[start:end]))
 		typed := 0
 		for p, n := range prefixes {
 			if n > typed && strings.HasPrefix(lower, p) {
