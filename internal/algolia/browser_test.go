@@ -335,11 +335,17 @@ func TestInstantSearchBrowser(t *testing.T) {
 	waitFor("all decades", total(all.Total))
 
 	// rangeInput on year.
-	run("range 1980-1989",
-		chromedp.SendKeys(chromedp.CSS(".ais-RangeInput-input--min"), "1980"),
-		chromedp.SendKeys(chromedp.CSS(".ais-RangeInput-input--max"), "1989"),
-		chromedp.Click(chromedp.CSS(".ais-RangeInput-submit")),
-	)
+	// The inputs are controlled: keys typed while the widget renders can be lost, so set each
+	// value as one input event, then submit.
+	setValue := func(sel, v string) string {
+		return `(() => { const e = document.querySelector('` + sel + `');
+			Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(e, '` + v + `');
+			e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true}));
+			return e; })()`
+	}
+	click("range min 1980", setValue(".ais-RangeInput-input--min", "1980"))
+	click("range max 1989", setValue(".ais-RangeInput-input--max", "1989"))
+	click("range submit", `document.querySelector('.ais-RangeInput-submit')`)
 	eighties := search(index.Request{YearMin: 1980, YearMax: 1989})
 	st = waitFor("1980-1989", total(4))
 	agrees("1980-1989", st, eighties, true)

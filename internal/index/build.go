@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"slices"
-	"strings"
 
 	"github.com/blevesearch/bleve/v2"
 
@@ -38,8 +36,6 @@ func Build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 	if err != nil {
 		return err
 	}
-	// In id order, Bleve's document numbers follow ids, so they break score ties by id for free.
-	films = slices.SortedStableFunc(slices.Values(films), func(a, b corpus.Film) int { return strings.Compare(a.ID, b.ID) })
 	scratch := filepath.Join(filepath.Dir(dir), "scratch")
 	if err := os.MkdirAll(scratch, 0o755); err != nil {
 		return fmt.Errorf("build: %w", err)

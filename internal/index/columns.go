@@ -3,8 +3,10 @@ package index
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	bindex "github.com/blevesearch/bleve_index_api"
 )
@@ -22,9 +24,9 @@ type columns struct {
 	compStart []int32 // per doc: its companies are compVals[compStart[d]:compStart[d+1]]
 	compVals  []int32
 	yearNum   []int32 // per doc: the year as a number, 0 when missing
-	// idOrdered: document numbers follow film ids, so Bleve's last resort, the document
-	// number, breaks score ties by id without loading any id.
-	idOrdered bool
+	// rank is each document's place in id order. Ties of score are broken by it in memory:
+	// Bleve would load every match's id from its stored fields to do the same.
+	rank []int32
 }
 
 // loadColumns reads the facet values of every document once, when a build is opened.
@@ -38,7 +40,8 @@ func loadColumns(r bindex.IndexReader) (*columns, error) {
 	if err != nil {
 		return nil, fmt.Errorf("columns: %w", err)
 	}
-	c := &columns{idOrdered: true}
+	c := &columns{}
+	var external []string // ids by document number
 	dict := map[string]map[string]int32{fDecade: {}, fYear: {}, fCompany: {}}
 	intern := func(field, v string, names *[]string) int32 {
 		if id, ok := dict[field][v]; ok {
@@ -49,7 +52,6 @@ func loadColumns(r bindex.IndexReader) (*columns, error) {
 		*names = append(*names, v)
 		return id
 	}
-	var prevID string
 	for {
 		iid, err := ids.Next()
 		if err != nil {
@@ -85,17 +87,29 @@ func loadColumns(r bindex.IndexReader) (*columns, error) {
 		if err != nil {
 			return nil, fmt.Errorf("columns: %w", err)
 		}
-		if c.idOrdered {
-			ext, err := r.ExternalID(iid)
-			if err != nil {
-				return nil, fmt.Errorf("columns: %w", err)
-			}
-			c.idOrdered = c.n == 1 || prevID < ext
-			prevID = ext
+		ext, err := r.ExternalID(iid)
+		if err != nil {
+			return nil, fmt.Errorf("columns: %w", err)
 		}
+		external = append(external, ext)
 	}
 	c.compStart = append(c.compStart, int32(len(c.compVals)))
+	order := make([]int32, c.n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(external[a], external[b]) })
+	c.rank = make([]int32, c.n)
+	for r, d := range order {
+		c.rank[d] = int32(r)
+	}
 	return c, nil
+}
+
+// tieBreak nudges a score by a billionth at most, more for a document earlier in id order, so
+// equal scores come out ordered by id; scores a billionth apart are equal for any reader.
+func (c *columns) tieBreak(score float64, d int) float64 {
+	return score + (math.Abs(score)+1e-9)*1e-9*float64(c.n-int(c.rank[d]))/float64(c.n)
 }
 
 // counter counts facets over matches, disjunctively: a match counts toward a facet when it

@@ -209,10 +209,15 @@ func (s *snapshot) run(ctx context.Context, req Request, c *compiled, relaxed bo
 			return next, loadID, err
 		}
 		return func(dm *search.DocumentMatch) error {
-			if dm != nil && !k.add(docNum(dm.IndexInternalID)) {
+			if dm == nil {
+				return next(nil)
+			}
+			d := docNum(dm.IndexInternalID)
+			if !k.add(d) {
 				sc.DocumentMatchPool.Put(dm)
 				return nil
 			}
+			dm.Score = s.cols.tieBreak(dm.Score, d)
 			return next(dm)
 		}, loadID, nil
 	}
@@ -249,28 +254,22 @@ func docNum(id []byte) int {
 	return int(binary.BigEndian.Uint64(id))
 }
 
-// sortOrder ends every order with the document number, Bleve's last resort, when document
-// numbers follow ids; else with the id, which costs a lookup per match.
+// sortOrder never names the id: ties of score are broken by id through tieBreak, and any
+// other key would be loaded for every match.
 func (s *snapshot) sortOrder(name string) search.SortOrder {
 	score := &search.SortScore{Desc: true}
 	year := func(desc bool) *search.SortField {
 		return &search.SortField{Field: fYearNum, Desc: desc, Type: search.SortFieldAsNumber, Missing: search.SortFieldMissingLast}
 	}
-	var o search.SortOrder
 	switch name {
 	case SortYear:
-		o = search.SortOrder{year(false), score}
+		return search.SortOrder{year(false), score}
 	case SortYearDesc:
-		o = search.SortOrder{year(true), score}
+		return search.SortOrder{year(true), score}
 	case SortTitle:
-		o = search.SortOrder{&search.SortField{Field: fTitleSort, Type: search.SortFieldAsString}}
-	default:
-		o = search.SortOrder{score}
+		return search.SortOrder{&search.SortField{Field: fTitleSort, Type: search.SortFieldAsString}, score}
 	}
-	if !s.cols.idOrdered {
-		o = append(o, &search.SortDocID{})
-	}
-	return o
+	return search.SortOrder{score}
 }
 
 // hit decodes a match; with c, it also highlights what c matched.
