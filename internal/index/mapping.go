@@ -27,8 +27,7 @@ const (
 	fWords       = "words"        // unstemmed words of description then facts: word forms, typos
 	fCompany     = "company"
 	fDecade      = "decade"
-	fYear        = "year"     // keyword, for the facet and filter
-	fYearNum     = "year_num" // number, for ranges and sorting
+	fYear        = "year" // keyword: the facet, and the sort (years 1888..2100 sort as text)
 	fTitleSort   = "title_sort"
 	fSource      = "src" // the film in the form of source.go, stored only
 )
@@ -88,10 +87,6 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		f.DocValues = true
 		return f
 	}
-	num := bleve.NewNumericFieldMapping()
-	num.Store = false
-	num.IncludeInAll = false
-	num.DocValues = true
 	src := bleve.NewTextFieldMapping()
 	src.Index = false
 	src.Store = true
@@ -103,7 +98,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fTitle, text(analyzerText))
 	doc.AddFieldMappingsAt(fDescription, text(analyzerText))
 	doc.AddFieldMappingsAt(fFacts, text(analyzerText))
-	doc.AddFieldMappingsAt(fTitlePrefix, text(analyzerPrefix))
+	// Prefixes need no positions: no phrase spans them, and highlights are found by scanning.
+	titlePrefix := text(analyzerPrefix)
+	titlePrefix.IncludeTermVectors = false
+	doc.AddFieldMappingsAt(fTitlePrefix, titlePrefix)
 	// No term vectors: words are matched by whole-word terms our query builder picked, so the
 	// highlighter finds them again by scanning the text, and the index stays half the size.
 	words := text(analyzerWord)
@@ -113,7 +111,6 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fDecade, kw())
 	doc.AddFieldMappingsAt(fYear, kw())
 	doc.AddFieldMappingsAt(fTitleSort, kw())
-	doc.AddFieldMappingsAt(fYearNum, num)
 	doc.AddFieldMappingsAt(fSource, src)
 	// No _all field: every query names its fields, and _all would double the index.
 	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
@@ -133,7 +130,6 @@ func document(f corpus.Film) (map[string]any, error) {
 		fTitleSort:   strings.ToLower(f.Title),
 		fDecade:      corpus.Decade(f.Year),
 		fYear:        strconv.Itoa(f.Year),
-		fYearNum:     float64(f.Year),
 		fSource:      string(encodeFilm(f)),
 	}
 	words := make([]string, 0, 1+len(f.Facts))

@@ -259,7 +259,7 @@ func docNum(id []byte) int {
 func (s *snapshot) sortOrder(name string) search.SortOrder {
 	score := &search.SortScore{Desc: true}
 	year := func(desc bool) *search.SortField {
-		return &search.SortField{Field: fYearNum, Desc: desc, Type: search.SortFieldAsNumber, Missing: search.SortFieldMissingLast}
+		return &search.SortField{Field: fYear, Desc: desc, Type: search.SortFieldAsString, Missing: search.SortFieldMissingLast}
 	}
 	switch name {
 	case SortYear:
