@@ -7,7 +7,7 @@ CORPUS    ?= corpus
 FUZZTIME  ?= 5s
 export SEARCHD_ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-go fuzz fuzz-ci bench golden lint build clean relevance index scaleout-test
+.PHONY: run test test-go fuzz fuzz-ci bench bench-fts5 golden lint build clean relevance index scaleout-test
 
 run: ## build the index from corpus/ if needed, then serve search and the demo page
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/searchd --index $(INDEX) --corpus $(CORPUS)
@@ -28,6 +28,9 @@ fuzz: ## every fuzz target for longer
 
 bench: ## benchmarks on ../shared/data (skipped when absent)
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m ./...
+
+bench-fts5: ## SQLite FTS5 doing the same request, for comparison (needs python3)
+	python3 scripts/fts5-bench.py
 
 golden: ## rewrite golden files from the current code
 	$(GO) test ./internal/api ./internal/corpus -run Golden -update
