@@ -17,8 +17,8 @@ import (
 const crashFilms = 12000
 
 // TestIndexerKilled kills a real indexer process with SIGKILL at random points of a large build
-// and checks each time that current still serves the previous build intact; a final run must
-// succeed and leave nothing behind.
+// and checks each time that current still serves the previous build intact; then runs it on a
+// "full disk", which must fail cleanly; a final run must succeed and leave nothing behind.
 func TestIndexerKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the indexer binary")
@@ -48,13 +48,21 @@ func TestIndexerKilled(t *testing.T) {
 	}
 	first := readState(t, root)
 
-	rng := rand.New(rand.NewPCG(6, 2)) // fixed: the same kill points every run
+	// Time a whole run first, elsewhere, so the kills land across a run on any machine.
+	timing := exec.Command(bin, "--corpus", large, "--index", filepath.Join(tmp, "timing"))
+	start := time.Now()
+	if out, err := timing.CombinedOutput(); err != nil {
+		t.Fatalf("timing build: %v\n%s", err, out)
+	}
+	whole := time.Since(start)
+
+	rng := rand.New(rand.NewPCG(6, 2)) // fixed: the same kill points, as fractions of a run
 	for i := range 5 {
 		cmd := indexer(large)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		delay := time.Duration(200+rng.IntN(2800)) * time.Millisecond
+		delay := time.Duration(float64(whole) * (0.05 + 0.9*rng.Float64()))
 		time.Sleep(delay)
 		cmd.Process.Kill() // SIGKILL: no deferred cleanup runs
 		err := cmd.Wait()
@@ -72,8 +80,29 @@ func TestIndexerKilled(t *testing.T) {
 		checkServes(t, root, st.manifest.DocCount)
 	}
 
+	// A full disk: the kernel refuses writes past 2 MB (RLIMIT_FSIZE), as a full disk would.
+	// The build must fail with a clear message and change nothing served.
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		t.Fatalf("prlimit (util-linux) is needed to simulate a full disk: %v", err)
+	}
+	before := readState(t, root)
+	full := exec.Command(prlimit, "--fsize=2000000", "--", bin, "--corpus", large, "--index", root)
+	out, err := full.CombinedOutput()
+	if err == nil {
+		t.Fatalf("build with a 2 MB file size limit succeeded:\n%s", out)
+	}
+	t.Logf("build on a full disk: %s", lastLine(string(out)))
+	if !strings.Contains(string(out), "file too large") {
+		t.Errorf("build on a full disk said %q; want the write error named", lastLine(string(out)))
+	}
+	if after := readState(t, root); after.current != before.current || after.manifest != before.manifest {
+		t.Errorf("after a failed build current = %s %+v; want %s %+v", after.current, after.manifest, before.current, before.manifest)
+	}
+	checkServes(t, root, before.manifest.DocCount)
+
 	final := indexer(large)
-	out, err := final.CombinedOutput()
+	out, err = final.CombinedOutput()
 	if err != nil {
 		t.Fatalf("final build: %v\n%s", err, out)
 	}
