@@ -186,6 +186,23 @@ func waitFor(t *testing.T, ctx context.Context, what, cond string) {
 }
 
 // ready waits until the widget has rendered a response.
+// openDemo serves the collection in dir and opens the demo page at path, ready to type in.
+func openDemo(t *testing.T, dir, path string) context.Context {
+	t.Helper()
+	return openPage(t, startServer(t, dir).URL+path)
+}
+
+// openPage opens url in a new tab and waits for the widget to be ready.
+func openPage(t *testing.T, url string) context.Context {
+	t.Helper()
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	ready(t, ctx)
+	return ctx
+}
+
 func ready(t *testing.T, ctx context.Context) {
 	t.Helper()
 	waitFor(t, ctx, "the widget's first results",
@@ -225,12 +242,7 @@ func firstHitIs(title string) string {
 
 func TestBrowserSearchAsYouType(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, corpusDir)
-	ctx := newBrowser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	ready(t, ctx)
+	ctx := openDemo(t, corpusDir, "/")
 	if err := chromedp.Do(ctx, typeQuery("revolution")); err != nil {
 		t.Fatal(err)
 	}
@@ -316,12 +328,7 @@ func shoot(t *testing.T, ctx context.Context, path string) {
 
 func TestBrowserFacetChips(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, corpusDir)
-	ctx := newBrowser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	ready(t, ctx)
+	ctx := openDemo(t, corpusDir, "/")
 	decades := func(s state) map[string]chip {
 		m := map[string]chip{}
 		for _, c := range s.Chips {
@@ -367,13 +374,8 @@ func TestBrowserFacetChips(t *testing.T) {
 
 func TestBrowserKeyboard(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, corpusDir)
-	ctx := newBrowser(t)
 	// The demo page honours ?q=.
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?q=love")); err != nil {
-		t.Fatal(err)
-	}
-	ready(t, ctx)
+	ctx := openDemo(t, corpusDir, "/?q=love")
 	s := read(t, ctx)
 	if s.Input != "love" || len(s.Titles) < 2 {
 		t.Fatalf("after /?q=love: input %q, %d results; want love and at least 2", s.Input, len(s.Titles))
@@ -434,12 +436,7 @@ func TestBrowserRendersMarkupAsText(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, index.SynonymsFile), syn, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServer(t, dir)
-	ctx := newBrowser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	ready(t, ctx)
+	ctx := openDemo(t, dir, "/")
 	if err := chromedp.Do(ctx, typeQuery("revolution")); err != nil {
 		t.Fatal(err)
 	}
@@ -515,11 +512,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 		t.Fatal("the two servers share an origin")
 	}
 
-	ctx := newBrowser(t)
-	if err := chromedp.Do(ctx, chromedp.Navigate(site.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	ready(t, ctx)
+	ctx := openPage(t, site.URL+"/")
 	if err := chromedp.Do(ctx, typeQuery("revolution")); err != nil {
 		t.Fatal(err)
 	}
