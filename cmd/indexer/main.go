@@ -22,6 +22,7 @@ import (
 
 	"golang.org/x/term"
 
+	"filmsearch/internal/cli"
 	"filmsearch/internal/corpus"
 	"filmsearch/internal/index"
 )
@@ -51,23 +52,22 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	var c config
 	fs := flag.NewFlagSet("indexer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.corpus, "corpus", envOr(getenv, "INDEXER_CORPUS", "corpus"),
+	env := cli.NewEnv(getenv)
+	fs.StringVar(&c.corpus, "corpus", env.String("INDEXER_CORPUS", "corpus"),
 		"collection: a directory of *.txt/*.jsonl, or one such file (env INDEXER_CORPUS)")
-	fs.StringVar(&c.index, "index", envOr(getenv, "INDEXER_INDEX", "data/index"),
+	fs.StringVar(&c.index, "index", env.String("INDEXER_INDEX", "data/index"),
 		"index root holding builds/ and the current symlink (env INDEXER_INDEX)")
 	fs.BoolVar(&c.check, "check", false, "validate the collection only; build nothing")
-	keep := envOr(getenv, "INDEXER_KEEP", "3")
-	n, err := strconv.Atoi(keep)
-	if err != nil {
-		return c, fmt.Errorf("INDEXER_KEEP=%q: not a number", keep)
-	}
-	fs.IntVar(&c.keep, "keep", n, "builds to keep, the new one included (env INDEXER_KEEP)")
+	fs.IntVar(&c.keep, "keep", env.Int("INDEXER_KEEP", 3), "builds to keep, the new one included (env INDEXER_KEEP)")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: indexer [--check] [--corpus DIR|FILE] [--index DIR] [--keep N]\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := env.Err(); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
@@ -77,13 +77,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, fmt.Errorf("--keep %d: must be at least 1", c.keep)
 	}
 	return c, nil
-}
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
 }
 
 // run is the whole program; it returns instead of exiting so tests can call it.

@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"filmsearch/internal/cli"
 	"flag"
 	"fmt"
 	"io"
@@ -21,7 +22,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,32 +66,18 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	var c config
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	envInt := func(name string, def int) int {
-		if n, err := strconv.Atoi(getenv(name)); err == nil {
-			return n
-		}
-		return def
-	}
-	envDur := func(name string, def time.Duration) time.Duration {
-		if d, err := time.ParseDuration(getenv(name)); err == nil {
-			return d
-		}
-		return def
-	}
-	rawURL := fs.String("url", env("LOADTEST_URL", "http://127.0.0.1:8080"), "searchd base URL; loopback only (LOADTEST_URL)")
-	queries := fs.String("queries", env("LOADTEST_QUERIES", ""), "file of queries, one a line; default "+defaultQueries+" if present, else a built-in list (LOADTEST_QUERIES)")
-	fs.IntVar(&c.concurrency, "concurrency", envInt("LOADTEST_CONCURRENCY", 8), "requests in flight at once (LOADTEST_CONCURRENCY)")
-	fs.DurationVar(&c.duration, "duration", envDur("LOADTEST_DURATION", 10*time.Second), "how long to run, at most 60s (LOADTEST_DURATION)")
-	fs.StringVar(&c.path, "path", env("LOADTEST_PATH", "/api/search"), "endpoint: /api/search or /api/suggest (LOADTEST_PATH)")
-	fs.Int64Var(&c.requests, "requests", int64(envInt("LOADTEST_REQUESTS", 0)), "stop after this many requests; 0: no cap (LOADTEST_REQUESTS)")
+	env := cli.NewEnv(getenv)
+	rawURL := fs.String("url", env.String("LOADTEST_URL", "http://127.0.0.1:8080"), "searchd base URL; loopback only (LOADTEST_URL)")
+	queries := fs.String("queries", env.String("LOADTEST_QUERIES", ""), "file of queries, one a line; default "+defaultQueries+" if present, else a built-in list (LOADTEST_QUERIES)")
+	fs.IntVar(&c.concurrency, "concurrency", env.Int("LOADTEST_CONCURRENCY", 8), "requests in flight at once (LOADTEST_CONCURRENCY)")
+	fs.DurationVar(&c.duration, "duration", env.Duration("LOADTEST_DURATION", 10*time.Second), "how long to run, at most 60s (LOADTEST_DURATION)")
+	fs.StringVar(&c.path, "path", env.String("LOADTEST_PATH", "/api/search"), "endpoint: /api/search or /api/suggest (LOADTEST_PATH)")
+	fs.Int64Var(&c.requests, "requests", int64(env.Int("LOADTEST_REQUESTS", 0)), "stop after this many requests; 0: no cap (LOADTEST_REQUESTS)")
 	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if err := env.Err(); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +24,7 @@ import (
 
 	"filmsearch/internal/algolia"
 	"filmsearch/internal/api"
+	"filmsearch/internal/cli"
 	"filmsearch/internal/index"
 	"filmsearch/web"
 )
@@ -60,52 +60,26 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	var c config
 	fs := flag.NewFlagSet("searchd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	// A malformed variable is an error, never a silent fall back to the default.
-	var envErrs []error
-	parsed := func(name string, parse func(string) error) {
-		if v := getenv(name); v != "" {
-			if err := parse(v); err != nil {
-				envErrs = append(envErrs, fmt.Errorf("%s=%q: %w", name, v, err))
-			}
-		}
-	}
-	envDur := func(name string, def time.Duration) time.Duration {
-		parsed(name, func(v string) (err error) { def, err = time.ParseDuration(v); return err })
-		return def
-	}
-	envInt := func(name string, def int) int {
-		parsed(name, func(v string) (err error) { def, err = strconv.Atoi(v); return err })
-		return def
-	}
-	envFloat := func(name string, def float64) float64 {
-		parsed(name, func(v string) (err error) { def, err = strconv.ParseFloat(v, 64); return err })
-		return def
-	}
-	fs.StringVar(&c.addr, "addr", env("SEARCHD_ADDR", "127.0.0.1:8080"), "listen address (SEARCHD_ADDR)")
-	fs.StringVar(&c.index, "index", env("SEARCHD_INDEX", "data/index"), "index directory with builds/ and current (SEARCHD_INDEX)")
-	fs.StringVar(&c.corpus, "corpus", env("SEARCHD_CORPUS", "corpus"), "corpus directory, indexed when there is no build yet (SEARCHD_CORPUS)")
-	origins := fs.String("cors-origins", env("SEARCHD_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API; empty allows any (SEARCHD_CORS_ORIGINS)")
-	fs.DurationVar(&c.poll, "poll", envDur("SEARCHD_POLL", 2*time.Second), "how often to look for a new build (SEARCHD_POLL)")
-	fs.DurationVar(&c.searchTimeout, "search-timeout", envDur("SEARCHD_SEARCH_TIMEOUT", 2*time.Second), "deadline of one search (SEARCHD_SEARCH_TIMEOUT)")
-	fs.DurationVar(&c.drainDelay, "drain-delay", envDur("SEARCHD_DRAIN_DELAY", 0), "how long /readyz fails before shutdown starts, for load balancers (SEARCHD_DRAIN_DELAY)")
-	fs.IntVar(&c.maxConcurrent, "max-concurrent", envInt("SEARCHD_MAX_CONCURRENT", 64), "searches at once before 503 (SEARCHD_MAX_CONCURRENT)")
-	fs.Float64Var(&c.rate, "rate", envFloat("SEARCHD_RATE", 50), "requests per second per client; negative disables (SEARCHD_RATE)")
-	fs.IntVar(&c.burst, "burst", envInt("SEARCHD_BURST", 100), "request burst per client (SEARCHD_BURST)")
-	fs.StringVar(&c.trustedProxy, "trusted-proxy", env("SEARCHD_TRUSTED_PROXY", ""), "IP of a proxy whose X-Forwarded-For is believed (SEARCHD_TRUSTED_PROXY)")
-	fs.IntVar(&c.cacheEntries, "cache-entries", envInt("SEARCHD_CACHE_ENTRIES", 1024), "responses kept in the in-process cache; 0 disables (SEARCHD_CACHE_ENTRIES)")
-	fs.DurationVar(&c.cacheMaxAge, "cache-max-age", envDur("SEARCHD_CACHE_MAX_AGE", 30*time.Second), "max-age of cacheable answers for browsers, proxies and CDNs (SEARCHD_CACHE_MAX_AGE)")
-	fs.StringVar(&c.logFormat, "log-format", env("SEARCHD_LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal (SEARCHD_LOG_FORMAT)")
+	env := cli.NewEnv(getenv)
+	fs.StringVar(&c.addr, "addr", env.String("SEARCHD_ADDR", "127.0.0.1:8080"), "listen address (SEARCHD_ADDR)")
+	fs.StringVar(&c.index, "index", env.String("SEARCHD_INDEX", "data/index"), "index directory with builds/ and current (SEARCHD_INDEX)")
+	fs.StringVar(&c.corpus, "corpus", env.String("SEARCHD_CORPUS", "corpus"), "corpus directory, indexed when there is no build yet (SEARCHD_CORPUS)")
+	origins := fs.String("cors-origins", env.String("SEARCHD_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API; empty allows any (SEARCHD_CORS_ORIGINS)")
+	fs.DurationVar(&c.poll, "poll", env.Duration("SEARCHD_POLL", 2*time.Second), "how often to look for a new build (SEARCHD_POLL)")
+	fs.DurationVar(&c.searchTimeout, "search-timeout", env.Duration("SEARCHD_SEARCH_TIMEOUT", 2*time.Second), "deadline of one search (SEARCHD_SEARCH_TIMEOUT)")
+	fs.DurationVar(&c.drainDelay, "drain-delay", env.Duration("SEARCHD_DRAIN_DELAY", 0), "how long /readyz fails before shutdown starts, for load balancers (SEARCHD_DRAIN_DELAY)")
+	fs.IntVar(&c.maxConcurrent, "max-concurrent", env.Int("SEARCHD_MAX_CONCURRENT", 64), "searches at once before 503 (SEARCHD_MAX_CONCURRENT)")
+	fs.Float64Var(&c.rate, "rate", env.Float("SEARCHD_RATE", 50), "requests per second per client; negative disables (SEARCHD_RATE)")
+	fs.IntVar(&c.burst, "burst", env.Int("SEARCHD_BURST", 100), "request burst per client (SEARCHD_BURST)")
+	fs.StringVar(&c.trustedProxy, "trusted-proxy", env.String("SEARCHD_TRUSTED_PROXY", ""), "IP of a proxy whose X-Forwarded-For is believed (SEARCHD_TRUSTED_PROXY)")
+	fs.IntVar(&c.cacheEntries, "cache-entries", env.Int("SEARCHD_CACHE_ENTRIES", 1024), "responses kept in the in-process cache; 0 disables (SEARCHD_CACHE_ENTRIES)")
+	fs.DurationVar(&c.cacheMaxAge, "cache-max-age", env.Duration("SEARCHD_CACHE_MAX_AGE", 30*time.Second), "max-age of cacheable answers for browsers, proxies and CDNs (SEARCHD_CACHE_MAX_AGE)")
+	fs.StringVar(&c.logFormat, "log-format", env.String("SEARCHD_LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal (SEARCHD_LOG_FORMAT)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, false, err
 	}
-	if err := errors.Join(envErrs...); err != nil {
+	if err := env.Err(); err != nil {
 		return c, false, err
 	}
 	if fs.NArg() > 0 {
