@@ -64,11 +64,17 @@ type daemon struct {
 // The test's cleanup stops it if the test has not.
 func start(t *testing.T, args ...string) *daemon {
 	t.Helper()
+	return startEnv(t, noEnv, args...)
+}
+
+// startEnv is start with an environment.
+func startEnv(t *testing.T, getenv func(string) string, args ...string) *daemon {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &daemon{base: "http://" + addr, stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	args = append([]string{"--addr", addr}, args...)
-	go func() { d.done <- run(ctx, args, noEnv, io.Discard, d.stderr) }()
+	go func() { d.done <- run(ctx, args, getenv, io.Discard, d.stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -391,4 +397,52 @@ func TestRunEnvironment(t *testing.T) {
 	if c.addr != "127.0.0.1:8080" || c.index != "data/index" || c.corpus != "corpus" || c.poll != 2*time.Second {
 		t.Errorf("parseFlags with no flags or env = %+v; want the defaults", c)
 	}
+}
+
+// TestRunAdminReindex rebuilds through the admin endpoint: the new build is published and served
+// without a restart, and the endpoint refuses a wrong key.
+func TestRunAdminReindex(t *testing.T) {
+	t.Parallel()
+	const key = "test-admin-key"
+	d := startEnv(t, func(k string) string { return map[string]string{"SEARCHD_ADMIN_KEY": key}[k] },
+		"--index", t.TempDir(), "--corpus", "../../corpus", "--poll", "1h")
+	client := &http.Client{Timeout: 10 * time.Second}
+	var before readyResponse
+	if _, err := getJSON(client, d.base+"/readyz", &before); err != nil {
+		t.Fatal(err)
+	}
+	post := func(auth string) int {
+		req, _ := http.NewRequest(http.MethodPost, d.base+"/api/admin/reindex", nil)
+		req.Header.Set("Authorization", auth)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("Bearer wrong"); code != http.StatusUnauthorized {
+		t.Errorf("reindex with a wrong key = %d; want 401", code)
+	}
+	if code := post("Bearer " + key); code != http.StatusAccepted {
+		t.Fatalf("reindex = %d; want 202", code)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var now readyResponse
+		if _, err := getJSON(client, d.base+"/readyz", &now); err != nil {
+			t.Fatal(err)
+		}
+		if now.BuildID != before.BuildID {
+			if now.DocCount != 10 {
+				t.Errorf("reindexed build has %d documents; want 10", now.DocCount)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("build id still %s 30s after reindex\nstderr:\n%s", before.BuildID, d.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	d.stop(t)
 }
