@@ -7,7 +7,7 @@ CORPUS    ?= corpus
 FUZZTIME  ?= 5s
 export SEARCHD_ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-go fuzz fuzz-ci bench bench-fts5 golden lint build clean relevance index scaleout-test
+.PHONY: run test test-deps test-go fuzz fuzz-ci bench bench-fts5 golden lint build clean relevance index scaleout-test
 
 run: ## build the index from corpus/ if needed, then serve search and the demo page
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/searchd --index $(INDEX) --corpus $(CORPUS)
@@ -15,7 +15,10 @@ run: ## build the index from corpus/ if needed, then serve search and the demo p
 index: ## publish a new build of corpus/
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/indexer --index $(INDEX) --corpus $(CORPUS)
 
-test: lint test-go fuzz-ci ## everything CI runs
+test: test-deps lint test-go fuzz-ci ## everything CI runs
+
+test-deps: ## chromium and instantsearch.js for the browser tests, when missing
+	./scripts/test-deps.sh
 
 test-go:
 	$(GO) test -race -count=1 -timeout 15m ./...
