@@ -221,6 +221,11 @@ func openOrBuild(ctx context.Context, cfg config) (*index.Index, error) {
 	log := zerolog.Ctx(ctx)
 	log.Info().Str("corpus", cfg.corpus).Str("index", cfg.index).Msg("no build yet; indexing the corpus")
 	m, c, err := index.PublishCorpus(ctx, cfg.corpus, cfg.index, index.PublishOptions{Version: version})
+	if errors.Is(err, index.ErrBuildRunning) {
+		// Another process (a second replica, an indexer) is building this index: serve its build.
+		log.Info().Msg("another process is building the index; waiting for its build")
+		return waitForBuild(ctx, cfg.index)
+	}
 	if c != nil {
 		for _, w := range c.Warnings {
 			log.Warn().Str("where", w.String()).Msg("corpus warning")
@@ -231,6 +236,23 @@ func openOrBuild(ctx context.Context, cfg config) (*index.Index, error) {
 	}
 	log.Info().Str("build_id", m.ID).Int("doc_count", m.DocCount).Float64("seconds", m.BuildSeconds).Msg("built")
 	return index.Open(cfg.index)
+}
+
+// waitForBuild opens the index's first build once another process has published it.
+func waitForBuild(ctx context.Context, root string) (*index.Index, error) {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		ix, err := index.Open(root)
+		if !errors.Is(err, index.ErrNoBuild) {
+			return ix, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for the first build: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 // reindexer runs one background rebuild at a time for the admin endpoint.

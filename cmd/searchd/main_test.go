@@ -446,3 +446,35 @@ func TestRunAdminReindex(t *testing.T) {
 	}
 	d.stop(t)
 }
+
+// TestRunTwoStartOnEmptyIndex starts two searchd on one empty index directory at once: one
+// builds, the other waits for that build instead of failing on the build lock.
+func TestRunTwoStartOnEmptyIndex(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var wg sync.WaitGroup
+	ds := make([]*daemon, 2)
+	for i := range ds {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ds[i] = start(t, "--index", dir, "--corpus", "../../corpus")
+		}()
+	}
+	wg.Wait()
+	client := &http.Client{Timeout: 10 * time.Second}
+	var ids []string
+	for _, d := range ds {
+		if d == nil {
+			t.FailNow() // start already reported why
+		}
+		var r readyResponse
+		if _, err := getJSON(client, d.base+"/readyz", &r); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.BuildID)
+	}
+	if ids[0] != ids[1] {
+		t.Errorf("the two serve builds %v; want the one build", ids)
+	}
+}
