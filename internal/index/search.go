@@ -79,23 +79,13 @@ type Correction struct {
 	To   string `json:"to"`
 }
 
-// Hit is a film with its score and highlighted fields. Highlights are HTML: the film's text
-// escaped, with <mark> around matches and nothing else.
+// Hit is a film with its score, decade and highlighted fields. Highlights are HTML: the film's
+// text escaped, with <mark> around matches and nothing else.
 type Hit struct {
-	ID            string            `json:"id"`
-	Score         float64           `json:"score"`
-	Title         string            `json:"title"`
-	Year          int               `json:"year"`
-	Decade        string            `json:"decade"`
-	Companies     []string          `json:"companies"`
-	Description   string            `json:"description"`
-	Facts         []string          `json:"facts"`
-	Director      string            `json:"director,omitempty"`
-	Country       string            `json:"country,omitempty"`
-	Genres        []string          `json:"genres,omitempty"`
-	OriginalTitle string            `json:"original_title,omitempty"`
-	SourceURL     string            `json:"source_url,omitempty"`
-	Highlights    map[string]string `json:"highlights"`
+	corpus.Film
+	Score      float64           `json:"score"`
+	Decade     string            `json:"decade"`
+	Highlights map[string]string `json:"highlights"`
 }
 
 // Facet is the counts of one facet's values.
@@ -279,22 +269,10 @@ func hit(dm *search.DocumentMatch, c *compiled) (Hit, error) {
 	if err != nil {
 		return Hit{}, fmt.Errorf("hit %s: stored source: %w", dm.ID, err)
 	}
-	h := Hit{
-		ID: f.ID, Score: roundScore(dm.Score),
-		Title: f.Title, Year: f.Year, Decade: corpus.Decade(f.Year),
-		Companies: f.Companies, Description: f.Description, Facts: f.Facts,
-		Director: f.Director, Country: f.Country, Genres: f.Genres,
-		OriginalTitle: f.OriginalTitle, SourceURL: f.SourceURL,
-		Highlights: map[string]string{},
-	}
+	// decodeFilm gives empty lists, never nil ones, so JSON shows [] for no companies.
+	h := Hit{Film: f, Score: roundScore(dm.Score), Decade: f.Decade(), Highlights: map[string]string{}}
 	if c != nil {
 		h.Highlights = c.highlights(f)
-	}
-	if h.Companies == nil {
-		h.Companies = []string{}
-	}
-	if h.Facts == nil {
-		h.Facts = []string{}
 	}
 	return h, nil
 }
