@@ -115,7 +115,7 @@ func (s *snapshot) compile(p parsedQuery) (*compiled, error) {
 		return nil, fmt.Errorf("compile: %w", err)
 	}
 	defer r.Close()
-	d := dict{r: r}
+	d := newDict(r)
 
 	for wi, w := range p.words {
 		toks := terms(a.word, w)
@@ -146,7 +146,7 @@ func (s *snapshot) compile(p parsedQuery) (*compiled, error) {
 	return c, nil
 }
 
-func (s *snapshot) wordClause(a analyzers, d dict, tok string, typing bool, c *compiled) query.Query {
+func (s *snapshot) wordClause(a analyzers, d *dict, tok string, typing bool, c *compiled) query.Query {
 	var should []query.Query
 	stem := ""
 	if st := terms(a.text, tok); len(st) > 0 {
@@ -276,23 +276,35 @@ func isNumber(s string) bool {
 	return s != ""
 }
 
-// dict answers questions about the terms of a snapshot's fields.
-type dict struct{ r bindex.IndexReader }
+// dict answers questions about the terms of a snapshot's fields, for one query: it keeps each
+// field's membership test, as a query asks several per word.
+type dict struct {
+	r        bindex.IndexReader
+	contains map[string]bindex.FieldDictContains
+}
 
-func (d dict) has(field, term string) bool {
-	rc, ok := d.r.(bindex.IndexReaderContains)
+func newDict(r bindex.IndexReader) *dict {
+	return &dict{r: r, contains: map[string]bindex.FieldDictContains{}}
+}
+
+func (d *dict) has(field, term string) bool {
+	fd, ok := d.contains[field]
 	if !ok {
-		return false
+		if rc, ok := d.r.(bindex.IndexReaderContains); ok {
+			if c, err := rc.FieldDictContains(field); err == nil {
+				fd = c // on error, nil: the field is treated as empty
+			}
+		}
+		d.contains[field] = fd
 	}
-	fd, err := rc.FieldDictContains(field)
-	if err != nil {
+	if fd == nil {
 		return false
 	}
 	found, err := fd.Contains([]byte(term))
 	return err == nil && found
 }
 
-func (d dict) hasAny(fields []string, term string) bool {
+func (d *dict) hasAny(fields []string, term string) bool {
 	for _, f := range fields {
 		if d.has(f, term) {
 			return true
@@ -315,7 +327,7 @@ type candidate struct {
 // Candidates come from unstemmed words, not the stemmed ones: stemming a misspelt word garbles
 // it (perpetaully: perpetaulli, far from perpetu). Title candidates include word beginnings, so
 // a title word still being typed is corrected to the start of a word, not a whole one.
-func (d dict) nearWords(text analysis.Analyzer, word string, budget int) []candidate {
+func (d *dict) nearWords(text analysis.Analyzer, word string, budget int) []candidate {
 	if r := []rune(word); len(r) > maxPrefixLen {
 		word = string(r[:maxPrefixLen])
 	}
@@ -384,7 +396,7 @@ const maxFuzzyRunes = 40
 
 // fuzzy returns the terms within dist edits of term, nearest and most common first; none for
 // a term longer than maxFuzzyRunes.
-func (d dict) fuzzy(fields []string, term string, dist int) []candidate {
+func (d *dict) fuzzy(fields []string, term string, dist int) []candidate {
 	if utf8.RuneCountInString(term) > maxFuzzyRunes {
 		return nil
 	}
@@ -448,7 +460,7 @@ func otherForms(text analysis.Analyzer, stem string, forms []string) []string {
 // completions returns up to k words of field that start with prefix, the prefix itself
 // included when it is a word, the most common first. It reads at most maxFormsScan entries: a short prefix of a large
 // collection starts tens of thousands of words, and the first ones read are enough.
-func (d dict) completions(field, prefix string, k int) []string {
+func (d *dict) completions(field, prefix string, k int) []string {
 	fd, err := d.r.FieldDictPrefix(field, []byte(prefix))
 	if err != nil {
 		return nil
