@@ -43,14 +43,39 @@ func publishDir(ctx context.Context, corpusDir, root string) (Manifest, error) {
 
 func TestSearchCollection(t *testing.T) {
 	ix := testCollection(t)
-	for _, q := range []string{"revolution", "nutcraker", "tragic love", "sleep", "nutcr", "bolshoi", "revolutionary", "\"tragic love\"", "love -giselle", "the", "1975", "swan lake"} {
-		res, err := ix.Search(context.Background(), Request{Query: q})
+	for _, tt := range []struct {
+		q       string
+		first   string // id of the first hit
+		total   int
+		without string // an id that must not be among the hits
+		corr    string // corrected_query, when a typo was read
+	}{
+		{q: "revolution", first: "the-flames-of-paris-1983", total: 2},
+		{q: "revolutionary", first: "the-flames-of-paris-1983", total: 1},
+		{q: "nutcraker", first: "the-nutcracker-1977", total: 1, corr: "nutcracker"},
+		{q: "nutcr", first: "the-nutcracker-1977", total: 1},
+		{q: `"tragic love"`, total: 2},
+		{q: "love -giselle", total: 4, without: "giselle-1975"},
+		{q: "1975", total: 2},
+		{q: "swan lake", first: "the-swan-lake-1982", total: 1},
+	} {
+		res, err := ix.Search(context.Background(), Request{Query: tt.q})
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("Search(%q) = %v", tt.q, err)
 		}
-		t.Logf("%q: total %d relaxed %v corr %v %q", q, res.Total, res.Relaxed, res.Corrections, res.CorrectedQuery)
+		if res.Total != tt.total {
+			t.Errorf("Search(%q) = %d hits; want %d", tt.q, res.Total, tt.total)
+		}
+		if tt.first != "" && (len(res.Hits) == 0 || res.Hits[0].ID != tt.first) {
+			t.Errorf("Search(%q) first hit = %v; want %s", tt.q, res.Hits, tt.first)
+		}
 		for _, h := range res.Hits {
-			t.Logf("   %.3f %s %v", h.Score, h.Title, h.Highlights)
+			if h.ID == tt.without {
+				t.Errorf("Search(%q) found %s; want it excluded", tt.q, h.ID)
+			}
+		}
+		if res.CorrectedQuery != tt.corr {
+			t.Errorf("Search(%q) corrected_query = %q; want %q", tt.q, res.CorrectedQuery, tt.corr)
 		}
 	}
 }
