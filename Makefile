@@ -7,7 +7,7 @@ CORPUS    ?= corpus
 FUZZTIME  ?= 5s
 export SEARCHD_ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-deps test-go fuzz fuzz-ci bench bench-fts5 golden lint build clean relevance index scaleout-test
+.PHONY: run test test-deps test-go fuzz fuzz-ci bench bench-fts5 golden lint build clean relevance relevance-ir index scaleout-test
 
 run: ## build the index from corpus/ if needed, then serve search and the demo page
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/searchd --index $(INDEX) --corpus $(CORPUS)
@@ -40,6 +40,9 @@ golden: ## rewrite golden files from the current code
 
 relevance: ## the judged queries and the known-item evaluation, as tables
 	$(GO) test ./internal/relevance -run 'Relevance|KnownItem' -count=1 -v
+
+relevance-ir: ## nDCG@10, MAP, recall and MRR on the classic IR collections, beside BM25 and plain Bleve
+	$(GO) test ./internal/relevance -run '^TestIR$$' -count=1 -v
 
 lint:
 	@test -z "$$(gofmt -l . | grep -v node_modules)" || { gofmt -l . | grep -v node_modules; echo "gofmt needed"; exit 1; }
