@@ -14,7 +14,7 @@ import (
 const (
 	maxValueBytes = 512
 	maxRepeats    = 20
-	maxFilters    = 50 // company, decade and year values together: the index refuses more
+	maxFilters    = 50 // company, genre, decade and year values together: the index refuses more
 	minYear       = 1888
 	maxYear       = 2100
 )
@@ -116,7 +116,7 @@ func clip(s string) string {
 	return strings.ToValidUTF8(s, "")
 }
 
-var searchParams = []string{"q", "company", "decade", "year", "year_min", "year_max", "sort", "page", "per_page", "facet_size"}
+var searchParams = []string{"q", "match", "company", "genre", "decade", "year", "year_min", "year_max", "sort", "page", "per_page", "facet_size"}
 
 // parseSearch reads the parameters of GET /api/search.
 func parseSearch(raw string) (index.Request, *Error) {
@@ -125,14 +125,22 @@ func parseSearch(raw string) (index.Request, *Error) {
 		return index.Request{}, p.err
 	}
 	req := index.Request{Query: p.str("q")}
-	req.Companies = p.list("company", func(s string) bool { return strings.TrimSpace(s) != "" && len(s) <= 100 }, "a company name")
+	name := func(s string) bool { return strings.TrimSpace(s) != "" && len(s) <= 100 }
+	req.Companies = p.list("company", name, "a company name")
+	req.Genres = p.list("genre", name, "a genre name")
 	req.Decades = p.list("decade", decadeRE.MatchString, `a decade like "1970s"`)
 	for _, s := range p.list("year", isYear, "a year from 1888 to 2100") {
 		y, _ := strconv.Atoi(s)
 		req.Years = append(req.Years, y)
 	}
-	if n := len(req.Companies) + len(req.Decades) + len(req.Years); n > maxFilters {
-		p.fail(paramError("company", "at most %d company, decade and year values together", maxFilters))
+	if n := len(req.Companies) + len(req.Genres) + len(req.Decades) + len(req.Years); n > maxFilters {
+		p.fail(paramError("company", "at most %d company, genre, decade and year values together", maxFilters))
+	}
+	req.Match = p.str("match")
+	switch req.Match {
+	case "", index.MatchMost, index.MatchAll:
+	default:
+		p.fail(paramError("match", "match must be most or all"))
 	}
 	req.YearMin = p.int("year_min", 0, minYear, maxYear)
 	req.YearMax = p.int("year_max", 0, minYear, maxYear)

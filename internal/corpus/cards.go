@@ -19,6 +19,8 @@ var cardKeys = map[string]string{
 	"country":        "Country",
 	"genre":          "Genres",
 	"genres":         "Genres",
+	"cast":           "Cast",
+	"starring":       "Cast",
 	"original title": "Original title",
 	"source":         "Source",
 }
@@ -59,6 +61,7 @@ func readCards(data []byte, name string) (*checker, string) {
 		if cur != nil {
 			cur.film.Companies = splitCommas(cur.film.Companies)
 			cur.film.Genres = splitCommas(cur.film.Genres)
+			cur.film.Cast = splitCommas(cur.film.Cast)
 			c.finish(&cur.record)
 			cur = nil
 		}
@@ -147,11 +150,14 @@ func (r *cardRecord) add(c *checker, n int, line string) {
 		r.factLines = append(r.factLines, n)
 		r.last = &f.Facts[len(f.Facts)-1]
 		return
-	case "Company", "Genres":
+	case "Company", "Genres", "Cast":
 		// Comma lists are split at the end, so a continuation can carry on a list.
 		list := &f.Companies
-		if field == "Genres" {
+		switch field {
+		case "Genres":
 			list = &f.Genres
+		case "Cast":
+			list = &f.Cast
 		}
 		*list = append(*list, value)
 		r.last = &(*list)[len(*list)-1]

@@ -16,6 +16,7 @@ type Film struct {
 	Director      string   `json:"director,omitempty"`
 	Country       string   `json:"country,omitempty"`
 	Genres        []string `json:"genres,omitempty"`
+	Cast          []string `json:"cast,omitempty"` // in billing order
 	OriginalTitle string   `json:"original_title,omitempty"`
 	SourceURL     string   `json:"source_url,omitempty"`
 }

@@ -14,7 +14,7 @@ import (
 // maxJSONLine bounds one JSON line, so a file without newlines cannot exhaust memory.
 const maxJSONLine = 4 << 20
 
-// jsonFilm is one line of JSON Lines. Unknown fields (cast, origin, source...) are ignored.
+// jsonFilm is one line of JSON Lines. Unknown fields (origin, source...) are ignored.
 type jsonFilm struct {
 	ID            string   `json:"id"`
 	Title         string   `json:"title"`
@@ -26,6 +26,7 @@ type jsonFilm struct {
 	Director      string   `json:"director"`
 	Country       string   `json:"country"`
 	Genres        []string `json:"genres"`
+	Cast          []string `json:"cast"`
 	OriginalTitle string   `json:"original_title"`
 	SourceURL     string   `json:"source_url"`
 	Wiki          string   `json:"wiki"`
@@ -99,6 +100,7 @@ func (c *checker) line(n int, line []byte) {
 		Director:      j.Director,
 		Country:       j.Country,
 		Genres:        j.Genres,
+		Cast:          j.Cast,
 		OriginalTitle: j.OriginalTitle,
 		SourceURL:     j.SourceURL,
 	}}

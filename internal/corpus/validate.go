@@ -62,6 +62,10 @@ func (c *checker) finish(r *record) {
 	if len(f.Genres) == 0 {
 		f.Genres = nil // omitted from JSON
 	}
+	f.Cast = cleanList(f.Cast)
+	if len(f.Cast) == 0 {
+		f.Cast = nil
+	}
 	if !r.bad && !validUTF8(f) {
 		c.errorf(r.line, "invalid UTF-8")
 		r.bad = true
@@ -172,7 +176,7 @@ func validUTF8(f *Film) bool {
 			return false
 		}
 	}
-	for _, list := range [...][]string{f.Facts, f.Companies, f.Genres} {
+	for _, list := range [...][]string{f.Facts, f.Companies, f.Genres, f.Cast} {
 		for _, s := range list {
 			if !utf8.ValidString(s) {
 				return false

@@ -32,7 +32,7 @@ func BenchmarkBuild(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		dir := filepath.Join(tmp, strconv.Itoa(i))
-		if err := Build(context.Background(), c.Films, dir, BuildOptions{}); err != nil {
+		if _, err := Build(context.Background(), c.Films, dir, BuildOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()

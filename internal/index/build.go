@@ -27,12 +27,21 @@ type BuildOptions struct {
 // testHookBatch lets tests fail a build midway.
 var testHookBatch func(done int) error
 
-// Build writes a new Bleve index of films at dir, which must not exist. It uses Bleve's offline
+// Build writes a new Bleve index of films at dir, which must not exist, and returns the token
+// counts of its text fields. It uses Bleve's offline
 // builder, which writes one merged segment directly: a build is never searched while it grows,
 // and a single segment answers about twice as fast as many. It stops early when ctx is
 // cancelled; on error dir and the builder's scratch space beside it may hold partial files that
 // the caller removes with dir's parent.
-func Build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptions) error {
+func Build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptions) (map[string]FieldStats, error) {
+	stats := map[string]FieldStats{}
+	if err := build(ctx, films, dir, opts, stats); err != nil {
+		return nil, err
+	}
+	return stats, nil
+}
+
+func build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptions, stats map[string]FieldStats) error {
 	m, err := newMapping()
 	if err != nil {
 		return err
@@ -77,10 +86,8 @@ func Build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 				return err
 			}
 		}
-		d, err := document(f)
-		if err != nil {
-			return err
-		}
+		d := document(f)
+		countTokens(d, stats)
 		if err := b.Index(f.ID, d); err != nil {
 			return fmt.Errorf("index %s: %w", f.ID, err)
 		}

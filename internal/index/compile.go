@@ -14,74 +14,102 @@ import (
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
-// Weights of the ways a word can match, relative to the word itself in the same field.
+// The ways a query word can match a film, from the best to the weakest. A word scores by the
+// best way it matches (never an average over the ways it does not), so an exact word outranks
+// another form of it, which outranks a longer word it begins, which outranks a correction.
+type matchKind uint8
+
 const (
-	weightSynonym     = 0.4
-	weightTypo        = 0.3
-	weightTitlePrefix = 1.2
-	weightTextPrefix  = 0.4
-	weightYear        = 2.0
-	maxTypoCandidates = 4
-	maxForms          = 12   // longer words a word or typed prefix stands for, most common first
-	maxFormsScan      = 4096 // dictionary entries read to find them
-	minTypoLen1       = 5    // one typo from five letters
-	minTypoLen2       = 9    // two from nine
-	minFormPrefixLen  = 5    // words this long also match longer forms of themselves
+	kindExact   matchKind = iota // the word as typed, accents and case aside
+	kindStem                     // another form with the same stem: wars for war
+	kindSynonym                  // a word of the same theme
+	kindPrefix                   // a longer word the word being typed begins
+	kindTypo                     // a word within the typo budget of one the index lacks
+	kindYear                     // a four-digit number as the film's year
 )
 
-// compiled is a parsed query turned into Bleve clauses, plus what the builder learned about it.
+var kindWeight = [...]float64{
+	kindExact:   1,
+	kindStem:    1,
+	kindSynonym: 0.45,
+	kindPrefix:  0.6,
+	kindTypo:    0.5, // divided by the number of typos
+	kindYear:    1,
+}
+
+// Typo and expansion limits.
+const (
+	maxTypoCandidates = 4
+	maxForms          = 12   // longer words a typed prefix stands for, most common first
+	maxFormsScan      = 4096 // dictionary entries read to find them
+	minTypoLen1       = 4    // one typo from four letters, as Algolia
+	minTypoLen2       = 8    // two from eight
+)
+
+// group is one way a word can match: a term (or a phrase, for a synonym of several words)
+// searched in some fields and scored as one BM25F term.
+type group struct {
+	word   int
+	kind   matchKind
+	weight float64
+	term   string
+	fields []string
+	phrase query.Query // non-nil: the group matches where this phrase does
+}
+
+// qword is one word of the query.
+type qword struct {
+	text string
+	// stop: a stop word. It never decides whether a film matches (it would match nearly all)
+	// and does not count toward the words matched, but it scores where it occurs.
+	stop  bool
+	stem  string // its stem in the stemmed fields, for proximity; "" for a stop word
+	times int    // how often the query has it
+}
+
+// compiled is a parsed query turned into the groups the ranker searches, plus what the
+// builder learned about it.
 type compiled struct {
-	clauses  []query.Query // one per word: all must match, or one when relaxed
-	phrases  []query.Query
-	excluded []query.Query
-	typos    map[string]string // typed word -> the stemmed term it was corrected to
-	// What the highlighter looks for: whole words looked up in the words field, stems searched
-	// in the text fields (with their first bytes, to skip stemming most words), and prefixes
-	// searched in titles.
+	words    []qword
+	groups   []group
+	phrases  []query.Query     // every one must match
+	excluded []query.Query     // none may match
+	typos    map[string]string // typed word -> the word it was corrected to
+	// What the highlighter looks for: whole words (folded), stems searched in the text fields
+	// (with their first bytes, to skip stemming most words), and prefixes searched in titles.
 	marks     map[string]bool
 	stems     map[string]bool
 	stemHeads map[string]bool
 	prefixes  []string
 	text      analysis.Analyzer
-	word      analysis.Analyzer
+	exact     analysis.Analyzer
 }
 
-func (c *compiled) relaxable() bool { return len(c.clauses) > 1 }
-
-func (c *compiled) query(relaxed bool) query.Query {
-	if len(c.clauses) == 0 && len(c.phrases) == 0 {
-		if len(c.excluded) == 0 {
-			return bleve.NewMatchAllQuery()
+// counted is the number of words that decide the match: all but stop words, or all of them
+// when the query has nothing else.
+func (c *compiled) counted() int {
+	n := 0
+	for _, w := range c.words {
+		if !w.stop {
+			n++
 		}
-		b := bleve.NewBooleanQuery()
-		b.AddMust(bleve.NewMatchAllQuery())
-		b.AddMustNot(c.excluded...)
-		return b
 	}
-	b := bleve.NewBooleanQuery()
-	if relaxed {
-		b.AddMust(c.phrases...)
-		b.AddShould(c.clauses...)
-		b.SetMinShould(1)
-	} else {
-		b.AddMust(append(append([]query.Query{}, c.clauses...), c.phrases...)...)
-	}
-	if len(c.excluded) > 0 {
-		b.AddMustNot(c.excluded...)
-	}
-	return b
+	return n
 }
+
+// browse reports whether the query has nothing to rank by.
+func (c *compiled) browse() bool { return len(c.groups) == 0 && len(c.phrases) == 0 }
 
 // analyzers the query side shares with the mapping.
 type analyzers struct {
-	text analysis.Analyzer // stems, drops stop words: what title/description/facts hold
-	word analysis.Analyzer // lower-cased words: what the prefix fields are n-grams of
+	text  analysis.Analyzer // stems, drops stop words: what stemFields hold
+	exact analysis.Analyzer // words as written, folded: what exactFields hold
 }
 
 func (s *snapshot) analyzers() (analyzers, error) {
 	m := s.idx.Mapping()
-	a := analyzers{text: m.AnalyzerNamed(analyzerText), word: m.AnalyzerNamed(analyzerWord)}
-	if a.text == nil || a.word == nil {
+	a := analyzers{text: m.AnalyzerNamed(analyzerText), exact: m.AnalyzerNamed(analyzerExact)}
+	if a.text == nil || a.exact == nil {
 		return a, fmt.Errorf("build %s lacks the query analyzers", s.manifest.ID)
 	}
 	return a, nil
@@ -96,141 +124,171 @@ func terms(a analysis.Analyzer, text string) []string {
 	return out
 }
 
-// compile turns p into clauses. Each word matches, in falling order of weight: itself (stemmed)
-// in title, description and facts; its synonyms; longer words it is the start of (when it is
-// being typed, or long enough to have other forms); and, only when the index has no such word,
-// the words within its typo budget.
-func (s *snapshot) compile(p parsedQuery) (*compiled, error) {
+// compile turns p into groups. Each word matches, in falling order of weight: itself in every
+// field; other forms of it in the text fields; its synonyms; longer words it is the start of
+// (only while it is being typed); a year; and, only when the index has no such word, the words
+// within its typo budget. A quoted phrase's words are words too, and the phrase must match.
+func (s *snapshot) compile(r bindex.IndexReader, p parsedQuery) (*compiled, error) {
 	a, err := s.analyzers()
 	if err != nil {
 		return nil, err
 	}
-	c := &compiled{typos: map[string]string{}, marks: map[string]bool{}, stems: map[string]bool{}, stemHeads: map[string]bool{}, text: a.text, word: a.word}
-	adv, err := s.idx.Advanced()
-	if err != nil {
-		return nil, fmt.Errorf("compile: %w", err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("compile: %w", err)
-	}
-	defer r.Close()
+	c := &compiled{typos: map[string]string{}, marks: map[string]bool{}, stems: map[string]bool{}, stemHeads: map[string]bool{}, text: a.text, exact: a.exact}
 	d := newDict(r)
-
+	seen := map[string]int{} // a word typed twice is searched once and weighs twice
 	for wi, w := range p.words {
-		toks := terms(a.word, w)
+		toks := terms(a.exact, w)
 		for ti, tok := range toks {
 			typing := p.prefixLast && wi == len(p.words)-1 && ti == len(toks)-1
-			if q := s.wordClause(a, d, tok, typing, c); q != nil {
-				c.clauses = append(c.clauses, q)
+			if i, ok := seen[tok]; ok && !typing {
+				c.words[i].times++
+				continue
 			}
+			seen[tok] = len(c.words)
+			s.addWord(a, d, tok, typing, c)
 		}
 	}
 	for _, ph := range p.phrases {
-		if q := phraseQuery(ph, 1); q != nil {
+		if q := phraseQuery(ph, stemFields); q != nil {
 			c.phrases = append(c.phrases, q)
-			c.highlightStems(terms(a.text, ph)...)
+			for _, tok := range terms(a.exact, ph) {
+				if _, ok := seen[tok]; !ok {
+					seen[tok] = len(c.words)
+					s.addWord(a, d, tok, false, c)
+				}
+			}
 		}
 	}
 	for _, ex := range p.excluded {
 		if strings.ContainsFunc(ex, unicode.IsSpace) {
-			if q := phraseQuery(ex, 1); q != nil {
+			if q := phraseQuery(ex, stemFields); q != nil {
 				c.excluded = append(c.excluded, q)
 			}
 			continue
 		}
-		for _, t := range terms(a.text, ex) {
-			c.excluded = append(c.excluded, fieldTerms(t, 1)...)
+		for _, t := range terms(a.exact, ex) {
+			c.excluded = append(c.excluded, termsQuery(t, exactFields))
+		}
+	}
+	// A query of stop words alone ("it", "the who") is still a query: its words decide.
+	// Otherwise a stop word scores nothing (a title's "in" and "of" said more than the words
+	// around them) and only tells a title that is exactly the query.
+	if c.counted() == 0 {
+		for i := range c.words {
+			c.words[i].stop = false
+		}
+	}
+	for i, g := range c.groups {
+		if c.words[g.word].stop {
+			c.groups[i].weight = 0
 		}
 	}
 	return c, nil
 }
 
-func (s *snapshot) wordClause(a analyzers, d *dict, tok string, typing bool, c *compiled) query.Query {
-	var should []query.Query
+func (s *snapshot) addWord(a analyzers, d *dict, tok string, typing bool, c *compiled) {
+	wi := len(c.words)
+	w := qword{text: tok, times: 1}
+	add := func(kind matchKind, weight float64, term string, fields []string) {
+		c.groups = append(c.groups, group{word: wi, kind: kind, weight: weight, term: term, fields: fields})
+	}
 	stem := ""
 	if st := terms(a.text, tok); len(st) > 0 {
 		stem = st[0]
 	}
+	w.stop = stem == "" && stopSet[tok]
+	w.stem = stem
 	n := utf8.RuneCountInString(tok)
 	numeric := isNumber(tok)
+	known := d.hasAny(exactFields, tok)
+	if w.stop {
+		// Only in titles: "It", "The Wizard of Oz". Elsewhere a stop word says nothing.
+		add(kindExact, kindWeight[kindExact], tok, []string{fTitleX})
+		c.marks[tok] = true
+		c.words = append(c.words, w)
+		return
+	}
+	add(kindExact, kindWeight[kindExact], tok, exactFields)
+	c.marks[tok] = true
 	synKnown := false // a synonym the index has: the word is a theme, not a typo
 	if stem != "" {
-		should = append(should, fieldTerms(stem, 1)...)
+		known = known || d.hasAny(stemFields, stem)
+		add(kindStem, kindWeight[kindStem], stem, stemFields)
 		c.highlightStems(stem)
 		for _, syn := range s.syn.For(tok) {
 			if strings.ContainsFunc(syn, unicode.IsSpace) {
-				if q := phraseQuery(syn, weightSynonym); q != nil {
-					should = append(should, q)
+				if q := phraseQuery(syn, stemFields); q != nil {
+					c.groups = append(c.groups, group{word: wi, kind: kindSynonym, weight: kindWeight[kindSynonym], term: syn, phrase: q})
 					c.highlightStems(terms(a.text, syn)...)
 				}
 				continue
 			}
 			for _, t := range terms(a.text, syn) {
-				should = append(should, fieldTerms(t, weightSynonym)...)
+				add(kindSynonym, kindWeight[kindSynonym], t, stemFields)
 				c.highlightStems(t)
-				synKnown = synKnown || d.hasAny(textFields, t)
+				synKnown = synKnown || d.hasAny(stemFields, t)
 			}
 		}
 	}
 	if numeric && n == 4 {
 		if y, _ := strconv.Atoi(tok); y >= 1888 && y <= 2100 {
-			t := bleve.NewTermQuery(tok)
-			t.SetField(fYear)
-			t.SetBoost(weightYear)
-			should = append(should, t)
+			add(kindYear, kindWeight[kindYear], tok, []string{fYear})
 		}
 	}
 	prefixKnown := false
-	if typing || n >= minFormPrefixLen {
+	if typing {
 		pre := tok
 		if n > maxPrefixLen {
 			pre = string([]rune(tok)[:maxPrefixLen])
 		}
-		should = append(should, termQuery(pre, fTitlePrefix, weightTitlePrefix))
+		add(kindPrefix, kindWeight[kindPrefix], pre, []string{fTitlePrefix})
 		c.prefixes = append(c.prefixes, pre)
 		var forms []string
 		if n >= 2 {
-			forms = d.completions(fWords, tok, maxForms)
-			if stem != "" {
-				forms = otherForms(a.text, stem, forms)
+			for _, f := range d.completions(fDescriptionX, tok, maxForms) {
+				if f != tok {
+					forms = append(forms, f)
+				}
 			}
-			for _, w := range forms {
-				should = append(should, termQuery(w, fWords, weightTextPrefix))
-				c.marks[w] = true
+			for _, f := range forms {
+				add(kindPrefix, kindWeight[kindPrefix], f, exactFields)
+				c.marks[f] = true
 			}
 		}
-		// Only a word being typed is spared correction for starting real words: a finished
-		// word that merely begins others (dunae: Dunaev) may still be a misspelling (duane).
-		prefixKnown = typing && (len(forms) > 0 || d.has(fTitlePrefix, pre) || d.has(fWords, tok))
+		// A word being typed that starts real words is not "corrected".
+		prefixKnown = len(forms) > 0 || d.has(fTitlePrefix, pre)
 	}
 	// Typos: only for words the index does not know, so a correct word never pulls in its
 	// neighbours, a word being typed that starts real words is not "corrected", and a theme
 	// word ("colour", "revolt") is read through its synonyms rather than as a misspelling.
-	if stem != "" && !numeric && n >= minTypoLen1 && !prefixKnown && !synKnown && !d.hasAny(textFields, stem) {
+	if !known && !numeric && !w.stop && n >= minTypoLen1 && !prefixKnown && !synKnown {
 		budget := 1
 		if n >= minTypoLen2 {
 			budget = 2
 		}
-		for i, cand := range d.nearWords(a.text, tok, budget) {
+		for i, cand := range d.nearWords(tok, budget) {
 			if i == 0 {
 				c.typos[tok] = cand.term
 			}
-			w := weightTypo / float64(cand.dist)
-			if cand.stem != "" {
-				should = append(should, fieldTerms(cand.stem, w)...)
-				c.highlightStems(cand.stem)
-			}
+			wt := kindWeight[kindTypo] / float64(cand.dist)
+			add(kindTypo, wt, cand.term, typoFields)
 			c.prefixes = append(c.prefixes, cand.term)
-			should = append(should, termQuery(cand.term, fTitlePrefix, w*weightTitlePrefix), termQuery(cand.term, fWords, w*weightTextPrefix))
 			c.marks[cand.term] = true
+			if st := terms(a.text, cand.term); len(st) > 0 {
+				c.highlightStems(st[0])
+				if w.stem == "" || w.stem == stem {
+					w.stem = st[0]
+				}
+			}
 		}
 	}
-	if len(should) == 0 {
-		return nil
-	}
-	return bleve.NewDisjunctionQuery(should...)
+	c.words = append(c.words, w)
 }
+
+// typoFields are where a correction is looked for: beginnings of title words (a word being
+// typed is corrected to the start of a word), the words of descriptions (which name most of a
+// film's people) and the stars. Each field is an automaton walk over its dictionary: few.
+var typoFields = []string{fTitlePrefix, fDescriptionX, fLead}
 
 // highlightStems records stems the text fields are searched for.
 func (c *compiled) highlightStems(stems ...string) {
@@ -247,21 +305,21 @@ func termQuery(term, field string, boost float64) query.Query {
 	return t
 }
 
-// fieldTerms matches a stemmed term in each text field at the field's weight times w.
-func fieldTerms(term string, w float64) []query.Query {
-	qs := make([]query.Query, 0, len(textFields))
-	for _, f := range textFields {
-		qs = append(qs, termQuery(term, f, w*fieldBoost[f]))
+// termsQuery matches term in any of fields.
+func termsQuery(term string, fields []string) query.Query {
+	qs := make([]query.Query, 0, len(fields))
+	for _, f := range fields {
+		qs = append(qs, termQuery(term, f, 1))
 	}
-	return qs
+	return bleve.NewDisjunctionQuery(qs...)
 }
 
-func phraseQuery(text string, w float64) query.Query {
-	qs := make([]query.Query, 0, len(textFields))
-	for _, f := range textFields {
+// phraseQuery matches text as a phrase in any of fields.
+func phraseQuery(text string, fields []string) query.Query {
+	qs := make([]query.Query, 0, len(fields))
+	for _, f := range fields {
 		m := bleve.NewMatchPhraseQuery(text)
 		m.SetField(f)
-		m.SetBoost(w * fieldBoost[f])
 		qs = append(qs, m)
 	}
 	return bleve.NewDisjunctionQuery(qs...)
@@ -317,7 +375,7 @@ type candidate struct {
 	term  string
 	dist  int
 	count uint64
-	stem  string // the term's stem when the term is a whole word of the text fields
+	whole bool // a whole word somewhere, not only the beginning of a title word
 }
 
 // nearWords returns up to maxTypoCandidates words of the text and word beginnings of titles
@@ -327,20 +385,17 @@ type candidate struct {
 // Candidates come from unstemmed words, not the stemmed ones: stemming a misspelt word garbles
 // it (perpetaully: perpetaulli, far from perpetu). Title candidates include word beginnings, so
 // a title word still being typed is corrected to the start of a word, not a whole one.
-func (d *dict) nearWords(text analysis.Analyzer, word string, budget int) []candidate {
+func (d *dict) nearWords(word string, budget int) []candidate {
 	if r := []rune(word); len(r) > maxPrefixLen {
 		word = string(r[:maxPrefixLen])
 	}
 	// Levenshtein counts a swap as two edits; look one further and keep what is within budget.
-	cands := d.fuzzy([]string{fTitlePrefix, fWords}, word, min(budget+1, 2))
+	cands := d.fuzzy(typoFields, word, min(budget+1, 2))
 	out := cands[:0]
 	for _, c := range cands {
 		c.dist = typoDistance(word, c.term)
 		if c.dist == 0 || c.dist > budget {
 			continue
-		}
-		if st := terms(text, c.term); len(st) > 0 && d.hasAny(textFields, st[0]) {
-			c.stem = st[0]
 		}
 		out = append(out, c)
 	}
@@ -349,8 +404,8 @@ func (d *dict) nearWords(text analysis.Analyzer, word string, budget int) []cand
 		if a.dist != b.dist {
 			return a.dist < b.dist
 		}
-		if (a.stem != "") != (b.stem != "") {
-			return a.stem != ""
+		if a.whole != b.whole {
+			return a.whole
 		}
 		if a.count != b.count {
 			return a.count > b.count
@@ -421,6 +476,7 @@ func (d *dict) fuzzy(fields []string, term string, dist int) []candidate {
 				byTerm[e.Term] = c
 			}
 			c.count += e.Count
+			c.whole = c.whole || f != fTitlePrefix
 		}
 		fd.Close()
 	}
@@ -441,19 +497,6 @@ func (d *dict) fuzzy(fields []string, term string, dist int) []candidate {
 		}
 		return a.term < b.term
 	})
-	return out
-}
-
-// otherForms keeps the forms a word does not already match through its stem: the word itself
-// and its inflections (comedy, comedies) are found by the stem; comedic and comedian are not.
-// Fewer terms make the query on common words several times cheaper.
-func otherForms(text analysis.Analyzer, stem string, forms []string) []string {
-	out := forms[:0]
-	for _, w := range forms {
-		if st := terms(text, w); len(st) == 0 || st[0] != stem {
-			out = append(out, w)
-		}
-	}
 	return out
 }
 

@@ -7,6 +7,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
+
 	"filmsearch/internal/corpus"
 )
 
@@ -53,7 +55,7 @@ func (c *compiled) spans(text string, title bool) []span {
 	}
 	var out []span
 	eachWord(text, func(start, end int) {
-		w := bare(strings.ToLower(text[start:end]))
+		w := fold(bare(strings.ToLower(text[start:end])))
 		hit := c.marks[w]
 		for _, p := range c.prefixes {
 			hit = hit || (title && strings.HasPrefix(w, p))
@@ -110,6 +112,18 @@ func eachWord(text string, fn func(start, end int)) {
 	if start >= 0 {
 		fn(start, len(text))
 	}
+}
+
+var folder = asciifolding.New()
+
+// fold replaces accented letters by their plain forms, as the analyzers do: Gisèle is giselle.
+func fold(w string) string {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return string(folder.Filter([]byte(w)))
+		}
+	}
+	return w
 }
 
 // bare drops a possessive ending, as the analyzers do.

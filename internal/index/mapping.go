@@ -8,46 +8,72 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/edgengram"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/stop"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/analysis/tokenmap"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bindex "github.com/blevesearch/bleve_index_api"
 
 	"filmsearch/internal/corpus"
 )
 
-// Field names in the index.
+// formatVersion changes whenever the mapping does: a build of another format cannot be searched
+// by this code and is refused on open (ErrOldFormat), so searchd rebuilds it.
+const formatVersion = 2
+
+// Field names in the index. Every text is indexed twice: its words as written (lower-cased, accents
+// folded: the "exact" fields, suffix x) and their stems without stop words, with positions for
+// phrases and proximity. People's names are indexed as written only.
 const (
-	fTitle       = "title"
-	fDescription = "description"
-	fFacts       = "facts"
-	fTitlePrefix = "title_prefix" // edge n-grams of title words: search-as-you-type
-	fWords       = "words"        // unstemmed words of description then facts: word forms, typos
-	fCompany     = "company"
-	fDecade      = "decade"
-	fYear        = "year" // keyword: the facet, and the sort (years 1888..2100 sort as text)
-	fTitleSort   = "title_sort"
-	fSource      = "src" // the film in the form of source.go, stored only
+	fTitle        = "title"
+	fTitleX       = "title_x"
+	fDescription  = "description"
+	fDescriptionX = "description_x"
+	fFacts        = "facts"
+	fFactsX       = "facts_x"
+	fGenres       = "genres"
+	fGenresX      = "genres_x"
+	fLead         = "lead" // the first-billed name of the cast
+	fCast         = "cast" // the rest of the cast
+	fDirector     = "director"
+	fTitlePrefix  = "title_prefix" // edge n-grams of title words: search-as-you-type
+	fCompany      = "company"
+	fGenre        = "genre" // keyword: the facet
+	fDecade       = "decade"
+	fYear         = "year" // keyword: the facet, and the sort (years 1888..2100 sort as text)
+	fTitleSort    = "title_sort"
+	fSource       = "src" // the film in the form of source.go, stored only
 )
 
-// textFields are searched for words, in order of weight.
-var textFields = []string{fTitle, fDescription, fFacts}
-
-var fieldBoost = map[string]float64{fTitle: 3, fDescription: 1.5, fFacts: 1}
+// stemFields hold stems, exactFields words as written; wordFields are the exact fields a typo is
+// corrected from.
+var (
+	stemFields  = []string{fTitle, fDescription, fFacts, fGenres}
+	exactFields = []string{fTitleX, fDescriptionX, fFactsX, fGenresX, fLead, fCast, fDirector}
+)
 
 const (
-	analyzerText   = en.AnalyzerName
+	analyzerText   = "text"  // stems: what stemFields hold
+	analyzerExact  = "exact" // words as written: what exactFields hold
 	analyzerPrefix = "word_prefix"
-	analyzerWord   = "word" // what a query word becomes before a prefix lookup
+	stopMap        = "stop_words"
 	maxPrefixLen   = 15
 )
+
+// stopWords are the words a reader's query may leave out: they never decide whether a film
+// matches, only how well. Lucene's classic English list: short enough that a film titled with a
+// longer common word ("There Will Be Blood") keeps it among its stems.
+var stopWords = strings.Fields("a an and are as at be but by for if in into is it no not of on or " +
+	"such that the their then there these they this to was will with")
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	m := bleve.NewIndexMapping()
 	m.ScoringModel = bindex.BM25Scoring
-	m.DefaultAnalyzer = analyzerText
+	m.DefaultAnalyzer = analyzerExact
 	m.StoreDynamic = false
 	m.IndexDynamic = false
 	m.DocValuesDynamic = false
@@ -57,24 +83,35 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	if err != nil {
 		return nil, fmt.Errorf("token filter: %w", err)
 	}
+	words := make([]any, len(stopWords))
+	for i, w := range stopWords {
+		words[i] = w
+	}
+	if err := m.AddCustomTokenMap(stopMap, map[string]any{"type": tokenmap.Name, "tokens": words}); err != nil {
+		return nil, fmt.Errorf("stop words: %w", err)
+	}
+	if err := m.AddCustomTokenFilter("stop", map[string]any{"type": stop.Name, "stop_token_map": stopMap}); err != nil {
+		return nil, fmt.Errorf("stop filter: %w", err)
+	}
 	for name, filters := range map[string][]any{
-		analyzerPrefix: {lowercase.Name, "prefix_ngram"},
-		analyzerWord:   {en.PossessiveName, lowercase.Name}, // Shakespeare's is shakespeare
+		analyzerText:   {en.PossessiveName, lowercase.Name, "stop", en.SnowballStemmerName},
+		analyzerExact:  {en.PossessiveName, lowercase.Name}, // Shakespeare's is shakespeare
+		analyzerPrefix: {en.PossessiveName, lowercase.Name, "prefix_ngram"},
 	} {
 		err := m.AddCustomAnalyzer(name, map[string]any{
-			"type": custom.Name, "tokenizer": unicode.Name, "token_filters": filters,
+			"type": custom.Name, "char_filters": []any{asciifolding.Name}, "tokenizer": unicode.Name, "token_filters": filters,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("analyzer %s: %w", name, err)
 		}
 	}
 
-	text := func(analyzer string) *mapping.FieldMapping {
+	text := func(analyzer string, positions bool) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
 		f.Analyzer = analyzer
 		f.Store = false
 		f.IncludeInAll = false
-		f.IncludeTermVectors = true // positions for phrases, offsets for our highlighter
+		f.IncludeTermVectors = positions
 		f.DocValues = false
 		return f
 	}
@@ -95,22 +132,17 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	src.DocValues = false
 
 	doc := bleve.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt(fTitle, text(analyzerText))
-	doc.AddFieldMappingsAt(fDescription, text(analyzerText))
-	doc.AddFieldMappingsAt(fFacts, text(analyzerText))
-	// Prefixes need no positions: no phrase spans them, and highlights are found by scanning.
-	titlePrefix := text(analyzerPrefix)
-	titlePrefix.IncludeTermVectors = false
-	doc.AddFieldMappingsAt(fTitlePrefix, titlePrefix)
-	// No term vectors: words are matched by whole-word terms our query builder picked, so the
-	// highlighter finds them again by scanning the text, and the index stays half the size.
-	words := text(analyzerWord)
-	words.IncludeTermVectors = false
-	doc.AddFieldMappingsAt(fWords, words)
-	doc.AddFieldMappingsAt(fCompany, kw())
-	doc.AddFieldMappingsAt(fDecade, kw())
-	doc.AddFieldMappingsAt(fYear, kw())
-	doc.AddFieldMappingsAt(fTitleSort, kw())
+	// Positions only where phrases and proximity read them: the stems.
+	for _, f := range stemFields {
+		doc.AddFieldMappingsAt(f, text(analyzerText, true))
+	}
+	for _, f := range exactFields {
+		doc.AddFieldMappingsAt(f, text(analyzerExact, false))
+	}
+	doc.AddFieldMappingsAt(fTitlePrefix, text(analyzerPrefix, false))
+	for _, f := range []string{fCompany, fGenre, fDecade, fYear, fTitleSort} {
+		doc.AddFieldMappingsAt(f, kw())
+	}
 	doc.AddFieldMappingsAt(fSource, src)
 	// No _all field: every query names its fields, and _all would double the index.
 	doc.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
@@ -123,30 +155,41 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 
 // document turns a film into the map Bleve indexes. Empty values are left out: Bleve would index
 // an empty string as a term and count it in facets.
-func document(f corpus.Film) (map[string]any, error) {
+func document(f corpus.Film) map[string]any {
 	d := map[string]any{
-		fTitle:       f.Title,
-		fTitlePrefix: f.Title,
-		fTitleSort:   strings.ToLower(f.Title),
-		fDecade:      corpus.Decade(f.Year),
-		fYear:        strconv.Itoa(f.Year),
-		fSource:      string(encodeFilm(f)),
+		fTitleSort: strings.ToLower(f.Title),
+		fDecade:    corpus.Decade(f.Year),
+		fYear:      strconv.Itoa(f.Year),
+		fSource:    string(encodeFilm(f)),
 	}
-	words := make([]string, 0, 1+len(f.Facts))
-	words = append(words, f.Description)
+	both := func(stemmed, exact string, v any) {
+		d[stemmed], d[exact] = v, v
+	}
+	both(fTitle, fTitleX, f.Title)
+	d[fTitlePrefix] = f.Title
 	if f.Description != "" {
-		d[fDescription] = f.Description
+		both(fDescription, fDescriptionX, f.Description)
 	}
-	if len(f.Facts) > 0 {
-		// An empty fact analyses to no tokens, so positions stay aligned with src.
-		d[fFacts] = f.Facts
+	if facts := nonEmpty(f.Facts); len(facts) > 0 {
+		both(fFacts, fFactsX, facts)
 	}
-	words = append(words, f.Facts...)
-	d[fWords] = words
+	if g := nonEmpty(f.Genres); len(g) > 0 {
+		both(fGenres, fGenresX, g)
+		d[fGenre] = g
+	}
+	if cast := nonEmpty(f.Cast); len(cast) > 0 {
+		d[fLead] = cast[0]
+		if len(cast) > 1 {
+			d[fCast] = cast[1:]
+		}
+	}
+	if strings.TrimSpace(f.Director) != "" {
+		d[fDirector] = f.Director
+	}
 	if c := nonEmpty(f.Companies); len(c) > 0 {
 		d[fCompany] = c
 	}
-	return d, nil
+	return d
 }
 
 func nonEmpty(in []string) []string {

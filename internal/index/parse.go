@@ -11,8 +11,8 @@ import (
 
 // Query limits; longer or larger queries are refused with ErrBadQuery.
 const (
-	MaxQueryBytes = 512
-	MaxQueryTerms = 32
+	MaxQueryBytes = 1024
+	MaxQueryTerms = 64
 )
 
 // parsedQuery is a reader's query in our own small grammar: words, "quoted phrases", and
@@ -72,8 +72,13 @@ func parseQuery(q string) (parsedQuery, error) {
 			continue
 		}
 		// Count what the analyzers will search, not what spaces separate: "a,b,c" is three
-		// terms, and a phrase counts each of its words.
-		terms += len(wordTokenizer.Tokenize([]byte(tok)))
+		// terms, and a phrase counts each of its words. Stop words are searched in titles
+		// alone, at little cost, and a written request has many.
+		for _, t := range wordTokenizer.Tokenize([]byte(tok)) {
+			if !stopSet[strings.ToLower(string(t.Term))] {
+				terms++
+			}
+		}
 		if terms > MaxQueryTerms {
 			return parsedQuery{}, fmt.Errorf("%w: more than %d terms", ErrBadQuery, MaxQueryTerms)
 		}

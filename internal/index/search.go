@@ -10,9 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/collector"
+	bindex "github.com/blevesearch/bleve_index_api"
 
 	"filmsearch/internal/corpus"
 )
@@ -25,11 +23,10 @@ const (
 	SortTitle     = "title"
 )
 
-// Facet names.
+// Match modes.
 const (
-	FacetDecade  = "decade"
-	FacetYear    = "year"
-	FacetCompany = "company"
+	MatchMost = "most"
+	MatchAll  = "all"
 )
 
 // Limits a Request must keep; the API checks them first with friendlier messages.
@@ -44,11 +41,14 @@ const (
 type Request struct {
 	Query     string
 	Companies []string
+	Genres    []string
 	Decades   []string
 	Years     []int
 	YearMin   int // 0: open
 	YearMax   int // 0: open
 	Sort      string
+	// Match is MatchMost (the default: films with the most words first) or MatchAll.
+	Match     string
 	Page      int
 	PerPage   int
 	FacetSize int // values per facet for year and company; decades are always all
@@ -113,6 +113,12 @@ func (r *Request) normalize() error {
 	if r.Sort == "" {
 		r.Sort = SortRelevance
 	}
+	if r.Match == "" {
+		r.Match = MatchMost
+	}
+	if r.Match != MatchMost && r.Match != MatchAll {
+		return fmt.Errorf("%w: unknown match %q", ErrBadQuery, r.Match)
+	}
 	switch {
 	case r.Page < 1 || r.PerPage < 1 || r.PerPage > MaxPerPage:
 		return fmt.Errorf("%w: page %d of %d", ErrBadQuery, r.Page, r.PerPage)
@@ -120,7 +126,7 @@ func (r *Request) normalize() error {
 		return fmt.Errorf("%w: page*per_page above %d", ErrBadQuery, MaxDepth)
 	case r.FacetSize < 1 || r.FacetSize > MaxFacetSize:
 		return fmt.Errorf("%w: facet size %d", ErrBadQuery, r.FacetSize)
-	case len(r.Companies)+len(r.Decades)+len(r.Years) > maxFilters:
+	case len(r.Companies)+len(r.Decades)+len(r.Years)+len(r.Genres) > maxFilters:
 		return fmt.Errorf("%w: more than %d filters", ErrBadQuery, maxFilters)
 	}
 	for _, f := range r.Facets {
@@ -136,8 +142,8 @@ func (r *Request) normalize() error {
 	return nil
 }
 
-// search runs req: the query with every filter for the hits, and each filtered facet again
-// without its own filter, so its counts show what widening the choice would add.
+// search runs req in one pass over the postings of its words: the hits, the total and the
+// disjunctive facets together.
 func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 	start := time.Now()
 	if err := req.normalize(); err != nil {
@@ -147,17 +153,26 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.compile(pq)
+	adv, err := s.idx.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	defer r.Close()
+	c, err := s.compile(r, pq)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.run(ctx, req, c, false)
+	res, err := s.run(ctx, r, req, c, req.Match == MatchAll)
 	if err != nil {
 		return nil, err
 	}
-	if res.Total == 0 && c.relaxable() {
-		res, err = s.run(ctx, req, c, true)
-		if err != nil {
+	if req.Match == MatchAll && res.Total == 0 && c.counted() > 1 {
+		// Strict, but nothing has every word: say so, and show what has some.
+		if res, err = s.run(ctx, r, req, c, false); err != nil {
 			return nil, err
 		}
 		res.Relaxed = true
@@ -168,7 +183,14 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 	return res, nil
 }
 
-var allFacets = []string{FacetDecade, FacetYear, FacetCompany}
+// filters returns the values each facet is filtered by, in the order of allFacets.
+func (req Request) filters() [][]string {
+	years := make([]string, len(req.Years))
+	for i, y := range req.Years {
+		years[i] = strconv.Itoa(y)
+	}
+	return [][]string{req.Decades, years, req.Companies, req.Genres}
+}
 
 func (req Request) facets() []string {
 	if req.Facets == nil {
@@ -177,65 +199,60 @@ func (req Request) facets() []string {
 	return req.Facets
 }
 
-func (req Request) facetSize(facet string) int {
-	if facet == FacetDecade {
-		return 20 // every decade a film can have (1880s to 2020s)
-	}
-	return req.FacetSize
-}
-
-// run searches with our own handler of Bleve's matches: it applies the facet and year filters
-// and counts the facets from in-memory columns as matches stream by, and passes the ones that
-// pass every filter on to Bleve's top-N collector. One pass yields hits, total and disjunctive
-// facets, where Bleve alone needs a search per filtered facet and decodes doc values per match.
-func (s *snapshot) run(ctx context.Context, req Request, c *compiled, relaxed bool) (*Result, error) {
+// run ranks every film that matches c and passes the filters, counting the facets of each as it
+// goes, and returns the page asked for.
+func (s *snapshot) run(ctx context.Context, r bindex.IndexReader, req Request, c *compiled, all bool) (*Result, error) {
 	k := newCounter(s.cols, req)
-	sr := bleve.NewSearchRequestOptions(c.query(relaxed), req.PerPage, (req.Page-1)*req.PerPage, false)
-	sr.Fields = []string{fSource}
-	sr.SortByCustom(s.sortOrder(req.Sort))
-	handler := func(sc *search.SearchContext) (search.DocumentMatchHandler, bool, error) {
-		next, loadID, err := collector.MakeTopNDocumentMatchHandler(sc)
-		if err != nil || next == nil {
-			return next, loadID, err
-		}
-		return func(dm *search.DocumentMatch) error {
-			if dm == nil {
-				return next(nil)
-			}
-			d := docNum(dm.IndexInternalID)
-			if !k.add(d) {
-				sc.DocumentMatchPool.Put(dm)
-				return nil
-			}
-			dm.Score = s.cols.tieBreak(dm.Score, d)
-			return next(dm)
-		}, loadID, nil
+	rk := &ranking{s: s, c: c, r: r, req: req, all: all}
+	defer rk.close()
+	if err := rk.open(ctx); err != nil {
+		return nil, classify(ctx, err)
 	}
-	hctx := context.WithValue(ctx, search.MakeDocumentMatchHandlerKey, search.MakeDocumentMatchHandler(handler))
-	out, err := s.idx.SearchInContext(hctx, sr)
+	from := (req.Page - 1) * req.PerPage
+	keep := from + req.PerPage
+	rerank := req.Sort == SortRelevance && !c.browse()
+	if rerank {
+		keep = max(keep, rerankDepth)
+	}
+	es, err := rk.rank(ctx, k, keep)
 	if err != nil {
 		return nil, classify(ctx, err)
+	}
+	if rerank {
+		if err := rk.rerank(ctx, es); err != nil {
+			return nil, classify(ctx, err)
+		}
 	}
 	res := &Result{
 		Total:   k.total,
 		Page:    req.Page,
 		PerPage: req.PerPage,
 		Facets:  k.facets(req.FacetSize),
-		Hits:    make([]Hit, 0, len(out.Hits)),
+		Hits:    []Hit{},
 	}
 	res.Pages = (res.Total + req.PerPage - 1) / req.PerPage
 	if maxPages := MaxDepth / req.PerPage; res.Pages > maxPages {
 		res.Pages = maxPages
 	}
-	for _, dm := range out.Hits {
-		h, err := hit(dm, c)
-		if err != nil {
-			return nil, err
+	if counted := int32(c.counted()); len(es) > 0 && es[0].words < counted && req.Sort == SortRelevance {
+		res.Relaxed = true
+	}
+	if from < len(es) {
+		for _, e := range es[from:min(len(es), from+req.PerPage)] {
+			h, err := s.hit(r, int(e.doc), c)
+			if err != nil {
+				return nil, err
+			}
+			h.Score = roundScore(score(e))
+			res.Hits = append(res.Hits, h)
 		}
-		res.Hits = append(res.Hits, h)
 	}
 	return res, nil
 }
+
+// score is what a hit shows: its tier, plus its relevance squashed below one, so scores fall as
+// hits go down the list.
+func score(e entry) float64 { return float64(e.tier) + e.rel/(e.rel+1) }
 
 func docNum(id []byte) int {
 	if len(id) != 8 {
@@ -244,33 +261,28 @@ func docNum(id []byte) int {
 	return int(binary.BigEndian.Uint64(id))
 }
 
-// sortOrder never names the id: ties of score are broken by id through tieBreak, and any
-// other key would be loaded for every match.
-func (s *snapshot) sortOrder(name string) search.SortOrder {
-	score := &search.SortScore{Desc: true}
-	year := func(desc bool) *search.SortField {
-		return &search.SortField{Field: fYear, Desc: desc, Type: search.SortFieldAsString, Missing: search.SortFieldMissingLast}
-	}
-	switch name {
-	case SortYear:
-		return search.SortOrder{year(false), score}
-	case SortYearDesc:
-		return search.SortOrder{year(true), score}
-	case SortTitle:
-		return search.SortOrder{&search.SortField{Field: fTitleSort, Type: search.SortFieldAsString}, score}
-	}
-	return search.SortOrder{score}
-}
-
-// hit decodes a match; with c, it also highlights what c matched.
-func hit(dm *search.DocumentMatch, c *compiled) (Hit, error) {
-	src, _ := dm.Fields[fSource].(string)
-	f, err := decodeFilm([]byte(src))
+// hit loads film d; with c, it also highlights what c matched.
+func (s *snapshot) hit(r bindex.IndexReader, d int, c *compiled) (Hit, error) {
+	id, err := r.ExternalID(internalID(d))
 	if err != nil {
-		return Hit{}, fmt.Errorf("hit %s: stored source: %w", dm.ID, err)
+		return Hit{}, fmt.Errorf("hit %d: %w", d, err)
+	}
+	doc, err := r.Document(id)
+	if err != nil || doc == nil {
+		return Hit{}, fmt.Errorf("hit %s: stored source: %w", id, err)
+	}
+	var f corpus.Film
+	err = errSource
+	doc.VisitFields(func(field bindex.Field) {
+		if field.Name() == fSource {
+			f, err = decodeFilm(field.Value())
+		}
+	})
+	if err != nil {
+		return Hit{}, fmt.Errorf("hit %s: stored source: %w", id, err)
 	}
 	// decodeFilm gives empty lists, never nil ones, so JSON shows [] for no companies.
-	h := Hit{Film: f, Score: roundScore(dm.Score), Decade: f.Decade(), Highlights: map[string]string{}}
+	h := Hit{Film: f, Decade: f.Decade(), Highlights: map[string]string{}}
 	if c != nil {
 		h.Highlights = c.highlights(f)
 	}

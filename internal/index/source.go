@@ -11,7 +11,7 @@ import (
 // A film is stored in the index in a small binary form rather than JSON: decoding ten films as
 // JSON took a quarter of a search. The form is a version byte, then each field in a fixed order:
 // strings as uvarint length and bytes, lists as uvarint count and strings, the year as a varint.
-const sourceVersion = 1
+const sourceVersion = 2
 
 var errSource = errors.New("malformed stored film")
 
@@ -39,6 +39,7 @@ func encodeFilm(f corpus.Film) []byte {
 	list(f.Genres)
 	str(f.OriginalTitle)
 	str(f.SourceURL)
+	list(f.Cast)
 	return b
 }
 
@@ -98,6 +99,10 @@ func decodeFilm(b []byte) (corpus.Film, error) {
 	}
 	f.OriginalTitle = str()
 	f.SourceURL = str()
+	f.Cast = list()
+	if len(f.Cast) == 0 {
+		f.Cast = nil
+	}
 	if err != nil || len(b) != 0 {
 		return corpus.Film{}, errSource
 	}

@@ -44,6 +44,9 @@ type Manifest struct {
 	BuildSeconds float64   `json:"build_seconds"`
 	SizeBytes    int64     `json:"size_bytes"`
 	Intro        string    `json:"intro,omitempty"` // the collection's introduction
+	// Format is the mapping's formatVersion; Fields the token counts BM25 averages lengths by.
+	Format int                   `json:"format"`
+	Fields map[string]FieldStats `json:"fields,omitempty"`
 }
 
 // PublishOptions describe what goes into a build besides the films.
@@ -80,6 +83,7 @@ func Publish(ctx context.Context, films []corpus.Film, root string, opts Publish
 		CreatedAt:    start.UTC().Truncate(time.Second),
 		Version:      opts.Version,
 		Intro:        opts.Intro,
+		Format:       formatVersion,
 	}
 	tmp := filepath.Join(builds, man.ID+tmpSuffix)
 	if err := os.Mkdir(tmp, 0o755); err != nil {
@@ -91,7 +95,7 @@ func Publish(ctx context.Context, films []corpus.Film, root string, opts Publish
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := Build(ctx, films, filepath.Join(tmp, bleveDir), BuildOptions{Progress: opts.Progress}); err != nil {
+	if man.Fields, err = Build(ctx, films, filepath.Join(tmp, bleveDir), BuildOptions{Progress: opts.Progress}); err != nil {
 		return Manifest{}, err
 	}
 	syn := opts.Synonyms

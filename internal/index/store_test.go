@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -175,7 +176,7 @@ func TestPublishFailure(t *testing.T) {
 			testHookBatch = nil
 
 			after := readState(t, root)
-			if after.current != before.current || after.manifest != before.manifest {
+			if after.current != before.current || !reflect.DeepEqual(after.manifest, before.manifest) {
 				t.Errorf("current = %s %+v; want %s %+v unchanged", after.current, after.manifest, before.current, before.manifest)
 			}
 			if !slices.Equal(after.builds, before.builds) {

@@ -2,12 +2,10 @@ package index
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/blevesearch/bleve/v2"
-	"github.com/blevesearch/bleve/v2/search/query"
 )
 
 // MaxSuggestions caps Suggest's n.
@@ -22,7 +20,8 @@ type Suggestion struct {
 	Highlight string `json:"highlight"`
 }
 
-// suggest completes titles: every typed word must start a word of the title.
+// suggest completes titles: every typed word must start a word of the title. Shorter titles
+// come first, then by id.
 func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, error) {
 	out := []Suggestion{}
 	if n < 1 || n > MaxSuggestions {
@@ -36,33 +35,44 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 	if err != nil {
 		return nil, err
 	}
-	var words []string
+	c := &compiled{}
+	prefixes := map[string]int{} // n-gram term -> runes typed
 	for _, w := range p.words {
-		words = append(words, terms(a.word, w)...)
+		for _, tok := range terms(a.exact, w) {
+			if utf8.RuneCountInString(tok) > maxPrefixLen {
+				tok = string([]rune(tok)[:maxPrefixLen])
+			}
+			if _, dup := prefixes[tok]; dup {
+				continue
+			}
+			prefixes[tok] = utf8.RuneCountInString(tok)
+			c.groups = append(c.groups, group{word: len(c.words), kind: kindPrefix, weight: 1, term: tok, fields: []string{fTitlePrefix}})
+			c.words = append(c.words, qword{text: tok, times: 1})
+		}
 	}
-	if len(words) == 0 {
+	if len(c.words) == 0 {
 		return out, nil
 	}
-	clauses := make([]query.Query, 0, len(words))
-	prefixes := map[string]int{} // n-gram term -> runes typed
-	for _, w := range words {
-		if utf8.RuneCountInString(w) > maxPrefixLen {
-			w = string([]rune(w)[:maxPrefixLen])
-		}
-		prefixes[w] = utf8.RuneCountInString(w)
-		clauses = append(clauses, termQuery(w, fTitlePrefix, 1))
+	adv, err := s.idx.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("suggest: %w", err)
 	}
-	sr := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(clauses...), n, 0, false)
-	sr.Fields = []string{fSource}
-	// By score alone: a prefix of a large collection matches thousands of titles, and any
-	// other key would be loaded for each. Shorter titles score higher; ties go by id.
-	sr.SortByCustom(s.sortOrder(SortRelevance))
-	res, err := s.idx.SearchInContext(ctx, sr)
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("suggest: %w", err)
+	}
+	defer r.Close()
+	rk := &ranking{s: s, c: c, r: r, req: Request{Sort: SortRelevance}, all: true}
+	defer rk.close()
+	if err := rk.open(ctx); err != nil {
+		return nil, classify(ctx, err)
+	}
+	es, err := rk.rank(ctx, newCounter(s.cols, Request{Facets: []string{}}), n)
 	if err != nil {
 		return nil, classify(ctx, err)
 	}
-	for _, dm := range res.Hits {
-		h, err := hit(dm, nil)
+	for _, e := range es {
+		h, err := s.hit(r, int(e.doc), nil)
 		if err != nil {
 			return nil, err
 		}
@@ -77,7 +87,7 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 func markPrefixes(title string, prefixes map[string]int) string {
 	var spans []span
 	eachWord(title, func(start, end int) {
-		lower := bare(strings.ToLower(title[start:end]))
+		lower := fold(bare(strings.ToLower(title[start:end])))
 		typed := 0
 		for p, n := range prefixes {
 			if n > typed && strings.HasPrefix(lower, p) {
