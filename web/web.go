@@ -104,17 +104,26 @@ func acceptsGzip(r *http.Request) bool {
 
 var page = template.Must(template.New("index.html").ParseFS(files, "index.html"))
 
+// About is what the demo page says about the collection it searches: its name (the page's title
+// and heading) and its introduction (paragraphs separated by blank lines). Empty fields get
+// neutral words.
+type About struct {
+	Name  string
+	Intro string
+}
+
 // pageData fills index.html.
 type pageData struct {
+	Name   string   // the collection's name, or ""
 	Intro  []string // paragraphs
 	Origin string   // where the embed snippet loads widget.js from; demo.js corrects it in the browser
 }
 
-// NewHandler serves the demo page at / (with the collection's introduction from intro, called on
-// every request so a swapped index shows its own) and the assets /widget.js, /demo.js and
-// /demo.css. Other paths get 404, other methods than GET and HEAD 405. intro may be nil. The
+// NewHandler serves the demo page at / (with the collection's name and introduction from about,
+// called on every request so a swapped index shows its own) and the assets /widget.js, /demo.js
+// and /demo.css. Other paths get 404, other methods than GET and HEAD 405. about may be nil. The
 // handler is safe for concurrent use.
-func NewHandler(intro func() string) http.Handler {
+func NewHandler(about func() About) http.Handler {
 	assets := map[string]http.Handler{
 		"/widget.js": newAsset("widget.js", "text/javascript; charset=utf-8", true),
 		"/demo.js":   newAsset("demo.js", "text/javascript; charset=utf-8", false),
@@ -127,7 +136,7 @@ func NewHandler(intro func() string) http.Handler {
 			return
 		}
 		if r.URL.Path == "/" {
-			servePage(w, r, intro)
+			servePage(w, r, about)
 			return
 		}
 		if a, ok := assets[r.URL.Path]; ok {
@@ -138,10 +147,12 @@ func NewHandler(intro func() string) http.Handler {
 	})
 }
 
-func servePage(w http.ResponseWriter, r *http.Request, intro func() string) {
+func servePage(w http.ResponseWriter, r *http.Request, about func() About) {
 	d := pageData{Origin: requestOrigin(r)}
-	if intro != nil {
-		d.Intro = paragraphs(intro())
+	if about != nil {
+		a := about()
+		d.Name = strings.Join(strings.Fields(a.Name), " ")
+		d.Intro = paragraphs(a.Intro)
 	}
 	var buf bytes.Buffer
 	if err := page.Execute(&buf, d); err != nil {

@@ -36,7 +36,7 @@ func body(t *testing.T, res *http.Response) string {
 
 func TestHeaders(t *testing.T) {
 	t.Parallel()
-	h := web.NewHandler(func() string { return intro })
+	h := web.NewHandler(func() web.About { return web.About{Intro: intro} })
 	tests := []struct {
 		path   string
 		status int
@@ -102,7 +102,7 @@ func TestCSPForbidsInlineScript(t *testing.T) {
 
 func TestIntroEscaped(t *testing.T) {
 	t.Parallel()
-	res := get(t, web.NewHandler(func() string { return intro }), http.MethodGet, "/", map[string]string{"X-Forwarded-Proto": "https"})
+	res := get(t, web.NewHandler(func() web.About { return web.About{Intro: intro} }), http.MethodGet, "/", map[string]string{"X-Forwarded-Proto": "https"})
 	page := body(t, res)
 	for _, want := range []string{
 		"<p>Films about &lt;dancers&gt; &amp; &#34;ballet&#34;.</p>",
