@@ -238,10 +238,10 @@ func eval[T any](t *testing.T, ctx context.Context, script string) T {
 	return v
 }
 
-// firstHitIs is true once the first result is the title with a <mark> in it: the answer to a
-// typed query, not the browse-all list shown before typing.
+// firstHitIs is true once the first result is the title with a <mark> in it and no request is in
+// flight: the answer to a typed query, not the browse-all list shown before typing.
 func firstHitIs(title string) string {
-	return fmt.Sprintf(`(() => { const li = %s.querySelector('[role=option]'); return !!li && li.querySelector('.t').textContent === %q && !!li.querySelector('mark'); })()`, root, title)
+	return fmt.Sprintf(`(() => { const li = %s.querySelector('[role=option]'); return !!li && li.querySelector('.t').textContent === %q && !!li.querySelector('mark') && !%[1]s.querySelector('[role=listbox][aria-busy]'); })()`, root, title)
 }
 
 func TestBrowserSearchAsYouType(t *testing.T) {

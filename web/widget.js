@@ -131,7 +131,7 @@ input:focus-visible{outline:none}
 .clear:hover{background:var(--_act)}
 .key{position:absolute;right:10px;border:1px solid var(--_bd);border-radius:4px;padding:0 6px;font:12px/1.5 ui-monospace,monospace;color:var(--_mu);pointer-events:none}
 input:focus~.key{display:none}
-@media (hover:none),(pointer:coarse){.key{display:none}}
+@media (pointer:coarse){.key{display:none}}
 .row{display:flex;flex-wrap:wrap;align-items:center;gap:4px 10px;margin:10px 2px 4px;color:var(--_mu);font-size:13px;min-height:19px}
 .row>span:last-child{margin-left:auto}
 .spin{width:13px;height:13px;border:2px solid var(--_bd);border-top-color:var(--_a);border-radius:50%;animation:r .7s linear infinite}
@@ -468,7 +468,8 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
     // _keepFocus moves focus from a control that went away (a chip, More, Retry) back to the box,
     // never leaving it on <body>.
     _keepFocus(had) {
-      if (had && had !== this._input && (!had.isConnected || had.closest('[hidden]'))) this._input.focus({ preventScroll: true });
+      const now = this.shadowRoot.activeElement;
+      if (had && had !== this._input && (!now || now.closest('[hidden]'))) this._input.focus({ preventScroll: true });
     }
 
     _render(r, append) {
@@ -504,6 +505,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       const filtered = Object.keys(this.filters).length > 0;
       this._msg.className = 'msg';
       this._msg.hidden = total > 0;
+      this._msg.replaceChildren();
       if (!total) {
         const text = q ? `No films match “${q}”${filtered ? ' with these filters' : ''}.` : 'No films match these filters.';
         const kids = [el('p', { text })];
