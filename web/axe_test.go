@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 )
 
 var shots = flag.String("shots", "", "write a screenshot of every page that TestBrowserAxe checks to this directory (PNG)")
@@ -54,7 +55,7 @@ func runAxe(t *testing.T, ctx context.Context, src string) []violation {
 // (opened), an inline box with results and a chosen chip, one whose service is unreachable and
 // one with no results for its filters. themed gives it a site's own colours, a light accent
 // among them.
-const axePage = `<header><b>A site</b><film-search id="d" endpoint="{{api}}" layout="dropdown" shortcut page-size="5"></film-search></header>
+const axePage = `<header><b>A site</b><film-search id="d" endpoint="{{api}}" layout="dropdown" shortcut page-size="5" facets="decade"></film-search></header>
 <main><h1>Films</h1>
 <film-search id="w" endpoint="{{api}}" initial-query="love" filters="decade=1970s"></film-search>
 <h2>Unreachable</h2><film-search id="down" endpoint="http://127.0.0.1:9" initial-query="giselle"></film-search>
@@ -100,7 +101,7 @@ func TestBrowserAxe(t *testing.T) {
 						sr("none")+`.querySelector('.msg button'))`)
 					do(t, ctx, js(sr("d")+`.querySelector('input').focus()`))
 					waitFor(t, ctx, "the open dropdown", sr("d")+`.querySelectorAll('[role=option]').length === 5`)
-					do(t, ctx, chromedp.KeyEvent("\ue015")) // ArrowDown: one active result
+					do(t, ctx, chromedp.KeyEvent(kb.ArrowDown)) // one active result
 				} else {
 					ready(t, ctx)
 					waitFor(t, ctx, "the 1970s chip", root+`.querySelector('.chip[aria-pressed=true]') !== null`)
@@ -113,7 +114,7 @@ func TestBrowserAxe(t *testing.T) {
 					}
 				}
 				if *shots != "" {
-					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG; less is JPEG
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -449,9 +449,9 @@ func TestBrowserDropdown(t *testing.T) {
 	waitFor(t, ctx, "the popup after /", focusedD+` && `+open+` && `+d+`.querySelectorAll('[role=option]').length === 20`)
 	geo := eval[map[string]any](t, ctx, `(() => { const r = `+d+`, i = r.querySelector('input').getBoundingClientRect(), p = r.querySelector('.panel');
       return {below: p.getBoundingClientRect().top >= i.bottom, position: getComputedStyle(p).position, scrolls: p.scrollHeight > p.clientHeight,
-        value: r.querySelector('input').value, expanded: r.querySelector('input').getAttribute('aria-expanded')}; })()`)
-	if geo["below"] != true || geo["position"] != "absolute" || geo["scrolls"] != true || geo["value"] != "" || geo["expanded"] != "true" {
-		t.Errorf("popup = %v; want absolute, below the box, scrolling, no '/' typed, aria-expanded", geo)
+        value: r.querySelector('input').value, expanded: r.querySelector('input').getAttribute('aria-expanded'), chips: r.querySelectorAll('.chip').length}; })()`)
+	if geo["below"] != true || geo["position"] != "absolute" || geo["scrolls"] != true || geo["value"] != "" || geo["expanded"] != "true" || geo["chips"] != 0.0 {
+		t.Errorf("popup = %v; want absolute, below the box, scrolling, no '/' typed, aria-expanded, no chips", geo)
 	}
 	do(t, ctx, chromedp.KeyEvent(kb.Escape))
 	waitFor(t, ctx, "closed after Escape", `!(`+open+`) && `+d+`.querySelector('input').getAttribute('aria-expanded') === 'false'`)

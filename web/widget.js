@@ -557,11 +557,12 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       return o;
     }
 
-    // _renderFacets shows every facet of the response (or those the facets attribute names, in
-    // its order) as a group of toggle chips. A group is one tab stop; arrows move inside it.
+    // _renderFacets shows the facets of the response that the facets attribute names, in its
+    // order, as groups of toggle chips. A group is one tab stop; arrows move inside it.
     _renderFacets(facets) {
       const attr = this.getAttribute('facets');
-      const names = attr == null ? Object.keys(facets) : attr.split(',').map(s => s.trim()).filter(Boolean);
+      // By default every facet inline, none in the dropdown (a site header wants results only).
+      const names = attr == null ? (this._dropdown ? [] : Object.keys(facets)) : attr.split(',').map(s => s.trim()).filter(Boolean);
       const groups = [];
       for (const name of names) {
         const chosen = this._filters[name] || new Set();
