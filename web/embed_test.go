@@ -679,3 +679,58 @@ func TestBrowserDemoPage(t *testing.T) {
 		t.Errorf("detail panel = %+v; want %+v", got, want)
 	}
 }
+
+// TestBrowserNewFields runs the widget against an API that already has what the search API is
+// gaining (hits with cast, a genres facet beside the others): any facet becomes a chip group that
+// filters with its own name, and hit fields show when present.
+func TestBrowserNewFields(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var queries []string
+	const answer = `{"query": "", "total": 1, "page": 1, "per_page": 10, "pages": 1, "took_ms": 0.2,
+  "hits": [{"id": "film-1", "score": 1, "title": "Film One", "year": 1961, "decade": "1960s", "companies": ["Studio"],
+    "description": "About <dancers> & \"ballet\".", "facts": [], "director": "Ana Director", "genres": ["Drama", "Dance"],
+    "cast": ["First Actor", "Second Actor", "Third Actor", "Fourth Actor", "Fifth Actor"]}],
+  "facets": {"company": {"values": [{"value": "Studio", "count": 1}], "missing": 0},
+    "decade": {"values": [{"value": "1960s", "count": 1}], "missing": 0},
+    "genres": {"values": [{"value": "Drama", "count": 1}, {"value": "Dance", "count": 1}], "missing": 0}}}`
+	assets := web.NewHandler(nil)
+	apiSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/search" {
+			assets.ServeHTTP(w, r)
+			return
+		}
+		mu.Lock()
+		queries = append(queries, r.URL.RawQuery)
+		mu.Unlock()
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, answer)
+	}))
+	t.Cleanup(apiSrv.Close)
+	ctx := openPage(t, site(t, apiSrv, "", `<film-search id="w" endpoint="{{api}}"></film-search>`))
+	w := sr("w")
+	do(t, ctx, js(w+`.querySelector('input').focus()`))
+	waitFor(t, ctx, "the result", w+`.querySelectorAll('[role=option]').length === 1`)
+	type view struct {
+		Groups []string `json:"groups"`
+		Meta   []string `json:"meta"`
+		Text   string   `json:"text"`
+	}
+	got := eval[view](t, ctx, `(() => { const r = `+w+`; return {groups: [...r.querySelectorAll('[role=toolbar]')].map(g => g.getAttribute('aria-label')),
+      meta: [...r.querySelectorAll('[role=option] .m')].map(m => m.textContent), text: r.querySelector('[role=option] .s').textContent}; })()`)
+	want := view{Groups: []string{"Company", "Decade", "Genre"}, Meta: []string{"1961 · Ana Director · Drama, Dance · Studio", "With First Actor, Second Actor, Third Actor, Fourth Actor"},
+		Text: `About <dancers> & "ballet".`}
+	if !slices.Equal(got.Groups, want.Groups) || !slices.Equal(got.Meta, want.Meta) || got.Text != want.Text {
+		t.Errorf("widget shows %+v; want %+v", got, want)
+	}
+	x, y := center(t, ctx, w+`.querySelector('.chip[data-f=genres][data-v=Dance]')`)
+	do(t, ctx, chromedp.MouseClickXY(x, y))
+	waitFor(t, ctx, "the chip pressed", w+`.querySelector('.chip[data-f=genres][data-v=Dance]').getAttribute('aria-pressed') === 'true'`)
+	mu.Lock()
+	last := queries[len(queries)-1]
+	mu.Unlock()
+	if !strings.Contains(last, "genres=Dance") {
+		t.Errorf("after the Dance chip the widget asked %q; want genres=Dance", last)
+	}
+}

@@ -348,6 +348,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
 
     _schedule() {
       this._sync();
+      this._busy(true); // from the keystroke on, not only once the debounced request starts
       clearTimeout(this._timer);
       this._timer = setTimeout(() => this.search(), DEBOUNCE_MS);
     }
