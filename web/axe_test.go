@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -114,6 +115,8 @@ func TestBrowserAxe(t *testing.T) {
 					}
 				}
 				if *shots != "" {
+					// From the top: the sticky box would otherwise sit wherever the page was scrolled.
+					do(t, ctx, chromedp.Sleep(500*time.Millisecond), js(`scrollTo(0, 0)`), chromedp.Sleep(100*time.Millisecond))
 					png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG; less is JPEG
 					if err != nil {
 						t.Fatal(err)

@@ -312,13 +312,13 @@ func shoot(t *testing.T, ctx context.Context, path string) {
 	detail := strings.TrimSuffix(path, filepath.Ext(path)) + "-detail" + filepath.Ext(path)
 	err = chromedp.Do(ctx,
 		chromedp.Click(chromedp.JSPath(root+`.querySelector('[role=option]')`)),
-		chromedp.Click(chromedp.JSPath(root+`.querySelector('button.chip[data-v="1980s"]')`)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('#detail h3') && `+root+`.querySelectorAll('[role=option]').length === 1`,
-			chromedp.WithPollingTimeout(5*time.Second)),
-		focusInput,
-		chromedp.KeyEvent(kb.ArrowDown),
+		js(root+`.querySelector('button.chip[data-v="1980s"]').click()`),
 	)
 	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the details and the 1980s film", `!!document.querySelector('#detail h3') && `+root+`.querySelectorAll('[role=option]').length === 1`)
+	if err := chromedp.Do(ctx, focusInput, chromedp.KeyEvent(kb.ArrowDown)); err != nil {
 		t.Fatal(err)
 	}
 	if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
