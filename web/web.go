@@ -1,10 +1,10 @@
 // Package web serves the embeddable search box and the demo page that uses it.
 //
 // widget.js defines the <film-search> custom element: a dependency-free search box, styled in its
-// own shadow root, that talks to the JSON API (/api/search) from any origin. The demo page at /
-// shows the collection's introduction, the widget and the two lines a site owner pastes to embed
-// it. All assets are embedded in the binary; NewHandler serves them with security and cache
-// headers.
+// own shadow root, that talks to the JSON API (/api/search) from any origin; the README's
+// "Embedding the search box" documents it. The demo page at / shows the collection's name and
+// introduction, the widget, a details panel and the two lines a site owner pastes to embed it.
+// All assets are embedded in the binary; NewHandler serves them with security and cache headers.
 package web
 
 import (
