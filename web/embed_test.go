@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/rs/zerolog"
@@ -733,4 +734,29 @@ func TestBrowserNewFields(t *testing.T) {
 	if !strings.Contains(last, "genres=Dance") {
 		t.Errorf("after the Dance chip the widget asked %q; want genres=Dance", last)
 	}
+}
+
+// TestBrowserOffline: a reader whose connection drops is told so, and the results come back by
+// themselves when the browser is online again.
+func TestBrowserOffline(t *testing.T) {
+	t.Parallel()
+	c := &control{}
+	apiSrv := startAPI(t, corpusDir, c)
+	ctx := openPage(t, site(t, apiSrv, "", `<film-search id="w" endpoint="{{api}}"></film-search>`))
+	w := sr("w")
+	online := func(on bool) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			if _, err := cdp.Call(ctx, t, network.Enable, network.EnableParams{}); err != nil {
+				return err
+			}
+			_, err := cdp.Call(ctx, t, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: !on, DownloadThroughput: -1, UploadThroughput: -1})
+			return err
+		})
+	}
+	c.down.Store(true)
+	do(t, ctx, online(false), js(w+`.querySelector('input').focus()`))
+	waitFor(t, ctx, "the offline message", w+`.querySelector('[role=alert]')?.textContent === 'You are offline. Results will come back when you reconnect.'`)
+	c.down.Store(false)
+	do(t, ctx, online(true))
+	waitFor(t, ctx, "results after reconnecting", w+`.querySelector('[role=status]').textContent === '10 results' && !`+w+`.querySelector('[role=alert]')`)
 }

@@ -239,7 +239,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       root.append(el('div', { class: 'box', part: 'box' },
         el('div', { class: 'bar' }, svg, this._input, this._key, this._clear), this._panel));
 
-      this._input.addEventListener('input', () => { this._typed = true; this.open(); this._schedule(); });
+      this._input.addEventListener('input', () => { this._typed = true; this._schedule(); this.open(); });
       this._input.addEventListener('focus', () => this.open());
       this._input.addEventListener('click', () => this.open());
       this._input.addEventListener('keydown', e => this._keydown(e));
@@ -317,7 +317,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._open = true;
       this._panel.hidden = false;
       this._expanded();
-      if (!this._last && !this._ctrl && !this._failed) this.search();
+      if (!this._last && !this._ctrl && !this._timer && !this._failed) this.search();
     }
 
     // close hides the results (the dropdown layout closes on Escape, a click outside or Tab).
@@ -393,7 +393,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
     }
 
     // search runs the query from page 1 now; more() appends the next page.
-    search() { clearTimeout(this._timer); this._sync(); return this._fetch(1); }
+    search() { clearTimeout(this._timer); this._timer = 0; this._sync(); return this._fetch(1); }
     more() {
       if (this._more.getAttribute('aria-disabled') === 'true') return Promise.resolve();
       return this._last && this._page < this._last.pages ? this._fetch(this._page + 1) : Promise.resolve();
