@@ -402,10 +402,11 @@ func TestBrowserKeyboardFocus(t *testing.T) {
 func TestBrowserInputStaysVisible(t *testing.T) {
 	t.Parallel()
 	apiSrv := startAPI(t, films(t, 30), nil)
-	ctx := openPage(t, site(t, apiSrv, "", `<film-search id="d" endpoint="{{api}}" page-size="30" facets="" layout="dropdown"></film-search>
+	// The page's CSP allows no inline style: the spacer's height comes from site.css.
+	ctx := openPage(t, site(t, apiSrv, ".spacer{height:2000px}", `<film-search id="d" endpoint="{{api}}" page-size="30" facets="" layout="dropdown"></film-search>
 <h1>Header</h1><p>Some text above the box.</p>
 <film-search id="w" endpoint="{{api}}" page-size="30" facets=""></film-search><p>Below.</p>
-<div style="height:2000px"></div>`))
+<div class="spacer"></div>`))
 	do(t, ctx, chromedp.EmulateViewport(390, 640, chromedp.EmulatePortrait))
 	check := func(id string, n int) {
 		w := sr(id)
