@@ -134,7 +134,7 @@ input:focus~.key{display:none}
 @media (pointer:coarse){.key{display:none}}
 .row{display:flex;flex-wrap:wrap;align-items:center;gap:4px 10px;margin:10px 2px 4px;color:var(--_mu);font-size:13px;min-height:19px}
 .row>span:last-child{margin-left:auto}
-.spin{width:13px;height:13px;border:2px solid var(--_bd);border-top-color:var(--_a);border-radius:50%;animation:r .7s linear infinite}
+.busy{display:flex;align-items:center;gap:6px}.busy i{width:13px;height:13px;border:2px solid var(--_bd);border-top-color:var(--_a);border-radius:50%;animation:r .7s linear infinite}
 @keyframes r{to{transform:rotate(1turn)}}
 .note{margin:6px 2px;font-size:14px}
 .note b{font-weight:600;font-style:italic}
@@ -172,7 +172,7 @@ mark{background:var(--_hl);color:var(--_hlt);border-radius:2px;padding:0 1px}
 border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);padding:4px 10px 10px;max-height:var(--fs-max-height,min(70vh,34rem));overflow:auto;overscroll-behavior:contain}
 :host([layout=dropdown]) [role=option]{scroll-margin:4px}
 @media (max-width:480px){.box{padding:8px}.group>span{min-width:0;width:100%}[role=option]{padding:10px 6px}.t{font-size:15px}}
-@media (prefers-reduced-motion:reduce){.spin{animation:none;border-color:var(--_a)}[role=listbox][aria-busy=true]{transition:none}}
+@media (prefers-reduced-motion:reduce){.busy i{animation:none;border-color:var(--_a)}[role=listbox][aria-busy=true]{transition:none}}
 `;
 
   let instances = 0;
@@ -225,7 +225,8 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._key = el('kbd', { class: 'key', 'aria-hidden': 'true', part: 'shortcut', hidden: true, text: '/' });
       this._clear = el('button', { type: 'button', class: 'clear', 'aria-label': 'Clear search', hidden: true, text: '×' });
       this._status = el('span', { role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', part: 'status' });
-      this._spin = el('span', { class: 'spin', 'aria-hidden': 'true', part: 'spinner', hidden: true });
+      // Seen, not announced: a screen reader hears the count when it comes, not every keystroke.
+      this._spin = el('span', { class: 'busy', 'aria-hidden': 'true', part: 'spinner', hidden: true }, el('i'), 'Searching…');
       this._took = el('span', { 'aria-hidden': 'true' });
       this._note = el('p', { class: 'note', hidden: true });
       this._facets = el('div', { class: 'facets' });
@@ -423,14 +424,15 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._render(body, page > 1);
     }
 
-    // _busy shows that a request is in flight: a spinner, "Searching…" in place of the old count,
+    // _busy shows that a request is in flight: a spinner and "Searching…" in place of the old
+    // count (the live region empties, so the next count is announced even if it is the same),
     // and the More button kept focusable but inert.
     _busy(on) {
       this._spin.hidden = !on;
       if (on) {
         this._list.setAttribute('aria-busy', 'true');
         this._more.setAttribute('aria-disabled', 'true');
-        this._status.textContent = 'Searching…';
+        this._status.textContent = '';
         this._took.textContent = '';
       } else {
         this._list.removeAttribute('aria-busy');
