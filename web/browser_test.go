@@ -47,7 +47,7 @@ func startServer(t *testing.T, dir string) *httptest.Server {
 	t.Cleanup(func() { ix.Close() })
 	h := api.NewServer(ix, api.Options{
 		Logger: zerolog.Nop(),
-		Demo:   web.NewHandler(func() string { return ix.Manifest().Intro }),
+		Demo:   web.NewHandler(func() web.About { return web.About{Name: "Test films", Intro: ix.Manifest().Intro} }),
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -149,7 +149,7 @@ type chip struct {
 
 const readState = `(() => {
   const r = ` + root + `, q = s => [...r.querySelectorAll(s)];
-  const opts = q('li[role=option]');
+  const opts = q('[role=option]');
   const input = r.querySelector('input');
   return {
     status: r.querySelector('[role=status]').textContent,
@@ -185,23 +185,27 @@ func waitFor(t *testing.T, ctx context.Context, what, cond string) {
 	}
 }
 
-// ready waits until the widget has rendered a response.
-// openDemo serves the collection in dir and opens the demo page at path, ready to type in.
+// openDemo serves the collection in dir and opens the demo page at path, ready to type in (the
+// demo's box has autofocus, so it shows its first results).
 func openDemo(t *testing.T, dir, path string) context.Context {
 	t.Helper()
-	return openPage(t, startServer(t, dir).URL+path)
+	ctx := openPage(t, startServer(t, dir).URL+path)
+	ready(t, ctx)
+	return ctx
 }
 
-// openPage opens url in a new tab and waits for the widget to be ready.
+// openPage opens url in a new tab and waits for the widget to be defined.
 func openPage(t *testing.T, url string) context.Context {
 	t.Helper()
 	ctx := newBrowser(t)
 	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatal(err)
 	}
-	ready(t, ctx)
+	waitFor(t, ctx, "the film-search element", `!!customElements.get('film-search')`)
 	return ctx
 }
+
+// ready waits until the widget has rendered a response.
 
 func ready(t *testing.T, ctx context.Context) {
 	t.Helper()
@@ -234,10 +238,10 @@ func eval[T any](t *testing.T, ctx context.Context, script string) T {
 	return v
 }
 
-// firstHitIs is true once the first result is the title with a <mark> in it: the answer to a
-// typed query, not the browse-all list shown before typing.
+// firstHitIs is true once the first result is the title with a <mark> in it and no request is in
+// flight: the answer to a typed query, not the browse-all list shown before typing.
 func firstHitIs(title string) string {
-	return fmt.Sprintf(`(() => { const li = %s.querySelector('li[role=option]'); return !!li && li.querySelector('.t').textContent === %q && !!li.querySelector('mark'); })()`, root, title)
+	return fmt.Sprintf(`(() => { const li = %s.querySelector('[role=option]'); return !!li && li.querySelector('.t').textContent === %q && !!li.querySelector('mark') && !%[1]s.querySelector('[role=listbox][aria-busy]'); })()`, root, title)
 }
 
 func TestBrowserSearchAsYouType(t *testing.T) {
@@ -267,7 +271,7 @@ func TestBrowserSearchAsYouType(t *testing.T) {
 	if s.Input != "revolution" {
 		t.Errorf("input = %q; want revolution", s.Input)
 	}
-	marked := eval[string](t, ctx, root+`.querySelector('li[role=option] mark').textContent`)
+	marked := eval[string](t, ctx, root+`.querySelector('[role=option] mark').textContent`)
 	if !strings.EqualFold(marked, "revolution") && !strings.HasPrefix(strings.ToLower(marked), "revolution") {
 		t.Errorf("marked text = %q; want Revolution", marked)
 	}
@@ -307,14 +311,14 @@ func shoot(t *testing.T, ctx context.Context, path string) {
 	// And with a film chosen and a facet ticked.
 	detail := strings.TrimSuffix(path, filepath.Ext(path)) + "-detail" + filepath.Ext(path)
 	err = chromedp.Do(ctx,
-		chromedp.Click(chromedp.JSPath(root+`.querySelector('li[role=option]')`)),
-		chromedp.Click(chromedp.JSPath(root+`.querySelector('button.chip[data-v="1980s"]')`)),
-		chromedp.Poll[chromedp.Void](`document.querySelector('#detail h3') && `+root+`.querySelectorAll('li[role=option]').length === 1`,
-			chromedp.WithPollingTimeout(5*time.Second)),
-		focusInput,
-		chromedp.KeyEvent(kb.ArrowDown),
+		chromedp.Click(chromedp.JSPath(root+`.querySelector('[role=option]')`)),
+		js(root+`.querySelector('button.chip[data-v="1980s"]').click()`),
 	)
 	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the details and the 1980s film", `!!document.querySelector('#detail h3') && `+root+`.querySelectorAll('[role=option]').length === 1`)
+	if err := chromedp.Do(ctx, focusInput, chromedp.KeyEvent(kb.ArrowDown)); err != nil {
 		t.Fatal(err)
 	}
 	if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
@@ -350,7 +354,7 @@ func TestBrowserFacetChips(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "only 1970s films", `(() => {
-      const r = `+root+`, lis = [...r.querySelectorAll('li[role=option]')];
+      const r = `+root+`, lis = [...r.querySelectorAll('[role=option]')];
       return r.querySelector('button.chip[data-v="1970s"]').getAttribute('aria-pressed') === 'true' &&
         lis.length === 5 && lis.every(li => /\b197\d\b/.test(li.querySelector('.m').textContent));
     })()`)
@@ -369,7 +373,7 @@ func TestBrowserFacetChips(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(chip70))); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "all ten films again", `(() => `+root+`.querySelectorAll('li[role=option]').length === 10)()`)
+	waitFor(t, ctx, "all ten films again", `(() => `+root+`.querySelectorAll('[role=option]').length === 10)()`)
 }
 
 func TestBrowserKeyboard(t *testing.T) {
@@ -392,7 +396,7 @@ func TestBrowserKeyboard(t *testing.T) {
 		t.Fatal(err)
 	}
 	s = read(t, ctx)
-	activeTitle := eval[string](t, ctx, root+`.querySelector('li[aria-selected=true] .t').textContent`)
+	activeTitle := eval[string](t, ctx, root+`.querySelector('[role=option][aria-selected=true] .t').textContent`)
 	if s.Active == "" || activeTitle != s.Titles[1] {
 		t.Fatalf("after Down Down Down Up: active %q (%q); want the second option %q", s.Active, activeTitle, s.Titles[1])
 	}
@@ -409,7 +413,7 @@ func TestBrowserKeyboard(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape)); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "a cleared box", `(() => { const r = `+root+`; return r.querySelector('input').value === '' && r.querySelectorAll('li[role=option]').length === 10; })()`)
+	waitFor(t, ctx, "a cleared box", `(() => { const r = `+root+`; return r.querySelector('input').value === '' && r.querySelectorAll('[role=option]').length === 10; })()`)
 	url, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
 		t.Fatal(err)
@@ -447,7 +451,7 @@ func TestBrowserRendersMarkupAsText(t *testing.T) {
 		t.Errorf("snippet text = %q; want %q", s.Snippets[0], wantSnippet)
 	}
 	// The detail panel of the demo page must be as careful.
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(root+`.querySelector('li[role=option]')`))); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(root+`.querySelector('[role=option]')`))); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, ctx, "the details panel", `!!document.querySelector('#detail h3')`)
@@ -465,8 +469,8 @@ func TestBrowserRendersMarkupAsText(t *testing.T) {
       return {
         pwned: typeof window.__pwned,
         shadow_els: r.querySelectorAll('script, img, b, iframe, [onerror]').length,
-        Marks: [...r.querySelectorAll('li mark')].map(m => m.textContent),
-        page_els: document.querySelectorAll('#detail *:not(h3):not(p):not(ul):not(li):not(h4), .intro script, .intro b, img').length,
+        Marks: [...r.querySelectorAll('[role=option] mark')].map(m => m.textContent),
+        page_els: document.querySelectorAll('#detail *:not(h3):not(p):not(ul):not(li):not(h4):not(dl):not(dt):not(dd), .intro script, .intro b, img').length,
         detail_title: document.querySelector('#detail h3').textContent,
         intro: document.querySelector('.intro').textContent.trim(),
       };
@@ -499,7 +503,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 <script src="%[1]s/widget.js"></script>
 <film-search endpoint="%[1]s"></film-search>
 <film-search id="auto" page-size="4" facets="" placeholder="no endpoint attribute"></film-search>
-<film-search id="down" endpoint="http://127.0.0.1:9"></film-search>
+<film-search id="down" endpoint="http://127.0.0.1:9" initial-query="giselle"></film-search>
 <film-search id="bad" initial-query="%[2]s"></film-search>
 </body></html>`, apiSrv.URL, strings.Repeat("a", 600))
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -521,20 +525,23 @@ func TestBrowserCrossOrigin(t *testing.T) {
 	// styles apply under a CSP without 'unsafe-inline' (constructable stylesheets).
 	// facets="" shows no chips.
 	auto := `document.getElementById('auto').shadowRoot`
+	if err := chromedp.Do(ctx, js(auto+`.querySelector('input').focus()`)); err != nil {
+		t.Fatal(err)
+	}
 	waitFor(t, ctx, "the second widget's first page", `(() => {
       const r = `+auto+`;
-      return r.querySelectorAll('li[role=option]').length === 4 && r.querySelectorAll('button.chip').length === 0 &&
+      return r.querySelectorAll('[role=option]').length === 4 && r.querySelectorAll('button.chip').length === 0 &&
         getComputedStyle(r.querySelector('input')).borderTopLeftRadius !== '0px';
     })()`)
-	// An unreachable endpoint and an API error each say so, in the live region too.
+	// An unreachable endpoint and an API error each say so once, as an alert, in words.
 	for id, want := range map[string]string{
-		"down": "Could not reach the search service.",
-		"bad":  "Search failed: q is longer than 512 bytes",
+		"down": "Could not reach the search service. Check your connection, then retry.",
+		"bad":  "That search is too long. Try fewer words.",
 	} {
 		waitFor(t, ctx, id+" error state", fmt.Sprintf(`(() => {
-      const r = document.getElementById(%q).shadowRoot;
-      return r.querySelector('.msg.err').textContent === %q && r.querySelector('[role=status]').textContent === %[2]q &&
-        r.querySelectorAll('li').length === 0;
+      const r = document.getElementById(%q).shadowRoot, a = r.querySelector('.msg.err [role=alert]');
+      return !!a && a.textContent === %q && r.querySelector('[role=status]').textContent === '' &&
+        r.querySelectorAll('[role=option]').length === 0;
     })()`, id, want))
 	}
 
@@ -544,12 +551,12 @@ func TestBrowserCrossOrigin(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(more))); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, ctx, fmt.Sprintf("%d results after More", n), fmt.Sprintf(`%s.querySelectorAll('li[role=option]').length === %d`, auto, n))
+		waitFor(t, ctx, fmt.Sprintf("%d results after More", n), fmt.Sprintf(`%s.querySelectorAll('[role=option]').length === %d`, auto, n))
 	}
 	if visible := eval[bool](t, ctx, `(() => { const b = `+more+`; return !b.hidden && getComputedStyle(b).display !== 'none'; })()`); visible {
 		t.Error("More results still shown after the last page")
 	}
-	if ids := eval[int](t, ctx, `new Set([...`+auto+`.querySelectorAll('li[role=option]')].map(li => li.textContent)).size`); ids != 10 {
+	if ids := eval[int](t, ctx, `new Set([...`+auto+`.querySelectorAll('[role=option]')].map(li => li.textContent)).size`); ids != 10 {
 		t.Errorf("%d distinct results after paging; want 10", ids)
 	}
 }

@@ -1,10 +1,10 @@
 // Package web serves the embeddable search box and the demo page that uses it.
 //
 // widget.js defines the <film-search> custom element: a dependency-free search box, styled in its
-// own shadow root, that talks to the JSON API (/api/search) from any origin. The demo page at /
-// shows the collection's introduction, the widget and the two lines a site owner pastes to embed
-// it. All assets are embedded in the binary; NewHandler serves them with security and cache
-// headers.
+// own shadow root, that talks to the JSON API (/api/search) from any origin; the README's
+// "Embedding the search box" documents it. The demo page at / shows the collection's name and
+// introduction, the widget, a details panel and the two lines a site owner pastes to embed it.
+// All assets are embedded in the binary; NewHandler serves them with security and cache headers.
 package web
 
 import (
@@ -104,17 +104,26 @@ func acceptsGzip(r *http.Request) bool {
 
 var page = template.Must(template.New("index.html").ParseFS(files, "index.html"))
 
+// About is what the demo page says about the collection it searches: its name (the page's title
+// and heading) and its introduction (paragraphs separated by blank lines). Empty fields get
+// neutral words.
+type About struct {
+	Name  string
+	Intro string
+}
+
 // pageData fills index.html.
 type pageData struct {
+	Name   string   // the collection's name, or ""
 	Intro  []string // paragraphs
 	Origin string   // where the embed snippet loads widget.js from; demo.js corrects it in the browser
 }
 
-// NewHandler serves the demo page at / (with the collection's introduction from intro, called on
-// every request so a swapped index shows its own) and the assets /widget.js, /demo.js and
-// /demo.css. Other paths get 404, other methods than GET and HEAD 405. intro may be nil. The
+// NewHandler serves the demo page at / (with the collection's name and introduction from about,
+// called on every request so a swapped index shows its own) and the assets /widget.js, /demo.js
+// and /demo.css. Other paths get 404, other methods than GET and HEAD 405. about may be nil. The
 // handler is safe for concurrent use.
-func NewHandler(intro func() string) http.Handler {
+func NewHandler(about func() About) http.Handler {
 	assets := map[string]http.Handler{
 		"/widget.js": newAsset("widget.js", "text/javascript; charset=utf-8", true),
 		"/demo.js":   newAsset("demo.js", "text/javascript; charset=utf-8", false),
@@ -127,7 +136,7 @@ func NewHandler(intro func() string) http.Handler {
 			return
 		}
 		if r.URL.Path == "/" {
-			servePage(w, r, intro)
+			servePage(w, r, about)
 			return
 		}
 		if a, ok := assets[r.URL.Path]; ok {
@@ -138,10 +147,12 @@ func NewHandler(intro func() string) http.Handler {
 	})
 }
 
-func servePage(w http.ResponseWriter, r *http.Request, intro func() string) {
+func servePage(w http.ResponseWriter, r *http.Request, about func() About) {
 	d := pageData{Origin: requestOrigin(r)}
-	if intro != nil {
-		d.Intro = paragraphs(intro())
+	if about != nil {
+		a := about()
+		d.Name = strings.Join(strings.Fields(a.Name), " ")
+		d.Intro = paragraphs(a.Intro)
 	}
 	var buf bytes.Buffer
 	if err := page.Execute(&buf, d); err != nil {

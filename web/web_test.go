@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -36,7 +38,7 @@ func body(t *testing.T, res *http.Response) string {
 
 func TestHeaders(t *testing.T) {
 	t.Parallel()
-	h := web.NewHandler(func() string { return intro })
+	h := web.NewHandler(func() web.About { return web.About{Intro: intro} })
 	tests := []struct {
 		path   string
 		status int
@@ -102,7 +104,7 @@ func TestCSPForbidsInlineScript(t *testing.T) {
 
 func TestIntroEscaped(t *testing.T) {
 	t.Parallel()
-	res := get(t, web.NewHandler(func() string { return intro }), http.MethodGet, "/", map[string]string{"X-Forwarded-Proto": "https"})
+	res := get(t, web.NewHandler(func() web.About { return web.About{Intro: intro} }), http.MethodGet, "/", map[string]string{"X-Forwarded-Proto": "https"})
 	page := body(t, res)
 	for _, want := range []string{
 		"<p>Films about &lt;dancers&gt; &amp; &#34;ballet&#34;.</p>",
@@ -213,5 +215,72 @@ func TestMethods(t *testing.T) {
 	}
 	if res := get(t, h, http.MethodHead, "/", nil); res.StatusCode != http.StatusOK || res.Header.Get("Content-Security-Policy") == "" {
 		t.Errorf("HEAD / = %d, CSP %q; want 200 with CSP", res.StatusCode, res.Header.Get("Content-Security-Policy"))
+	}
+}
+
+// TestReadmeDocumentsWidget ties the README's widget section to widget.js: every attribute the
+// widget reads, every --fs-* property and every ::part it sets is documented there.
+func TestReadmeDocumentsWidget(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "## Embedding the search box")
+	if !ok {
+		t.Fatal("README has no section \"Embedding the search box\"")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	src := string(web.WidgetJS())
+	found := map[string][]string{}
+	for kind, re := range map[string]*regexp.Regexp{
+		"attribute": regexp.MustCompile(`this\.(?:getAttribute|hasAttribute)\('([a-z-]+)'\)`),
+		"property":  regexp.MustCompile(`var\((--fs-[a-z-]+)`),
+		"part":      regexp.MustCompile(`part: '([a-z-]+)'`),
+		"event":     regexp.MustCompile(`new CustomEvent\('([a-z-]+)'`),
+	} {
+		for _, m := range re.FindAllStringSubmatch(src, -1) {
+			found[kind] = append(found[kind], m[1])
+		}
+		if len(found[kind]) == 0 {
+			t.Errorf("found no %s in widget.js: is the pattern out of date?", kind)
+		}
+	}
+	for kind, names := range found {
+		for _, name := range names {
+			if !strings.Contains(section, "`"+name+"`") {
+				t.Errorf("README's widget section does not document the %s `%s`", kind, name)
+			}
+		}
+	}
+}
+
+func TestDemoTitle(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		about func() web.About
+		want  []string
+	}{
+		{"named", func() web.About { return web.About{Name: " Soviet  <ballet> on film "} }, []string{
+			"<title>Soviet &lt;ballet&gt; on film · film search</title>",
+			`<h1 id="name">Soviet &lt;ballet&gt; on film</h1>`,
+			`content="Search Soviet &lt;ballet&gt; on film, and embed`,
+		}},
+		{"unnamed", func() web.About { return web.About{} }, []string{
+			"<title>Film search</title>", `<h1 id="name">A film collection</h1>`, "<p>A searchable collection of films.</p>",
+		}},
+		{"nil", nil, []string{"<title>Film search</title>"}},
+	}
+	for _, tt := range tests {
+		page := body(t, get(t, web.NewHandler(tt.about), http.MethodGet, "/", nil))
+		for _, want := range tt.want {
+			if !strings.Contains(page, want) {
+				t.Errorf("%s: demo page lacks %q", tt.name, want)
+			}
+		}
+		if strings.Contains(page, "Soviet ballet on film") && tt.name != "named" {
+			t.Errorf("%s: demo page still names the first collection", tt.name)
+		}
 	}
 }

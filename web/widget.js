@@ -3,13 +3,12 @@
  *   <script src="https://search.example/widget.js" defer></script>
  *   <film-search></film-search>
  *
- * Attributes: endpoint (API base URL; default: where this script came from), placeholder,
- * page-size (1..50), facets ("decade,company"), autofocus, result-url ("/films/{id}"),
- * initial-query. Events: film-select {detail: {hit, href}} (cancelable: cancel it to stay on the
- * page), film-results {detail: {query, total}}. Theme with --fs-* custom properties on the element.
+ * Every attribute, event, --fs-* property and ::part is documented in the README ("Embedding the
+ * search box").
  *
  * Safety: response text is only ever inserted as text nodes; the one element built from response
- * data is <mark>, split out of the API's highlight strings by marked() below.
+ * data is <mark>, split out of the API's highlight strings by marked() below. Links from the data
+ * (source_url) are used only when they are http(s).
  */
 (() => {
   'use strict';
@@ -21,7 +20,8 @@
   try { if (script && script.src) origin = new URL(script.src, location.href).origin; } catch (e) { /* keep the page's */ }
 
   const DEBOUNCE_MS = 120;
-  const FACET_LABELS = { decade: 'Decade', company: 'Company', year: 'Year' };
+  const LABELS = { decade: 'Decade', company: 'Company', year: 'Year', genre: 'Genre', genres: 'Genre' };
+  const label = f => LABELS[f] || (f.charAt(0).toUpperCase() + f.slice(1)).replace(/[_-]+/g, ' ');
   const ENTITIES = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
   // Decodes the entities an HTML escaper emits (&amp; &lt; &gt; &quot; &#39; &#34; and other
@@ -81,26 +81,61 @@
     return s.slice(0, cut > n / 2 ? cut : n) + '…';
   };
 
+  // webURL returns u when it is an absolute http(s) URL, else null: data never becomes a
+  // javascript: or data: link.
+  const webURL = u => {
+    try { return /^https?:$/.test(new URL(u).protocol) ? u : null; } catch (e) { return null; }
+  };
+
+  // problem puts a failed answer in words a reader understands; retry says whether trying again
+  // can help.
+  const problem = (status, body) => {
+    const e = (body && body.error) || {};
+    if (status === 429) return ['Too many searches in a short time. Wait a moment, then retry.', true];
+    if (status === 503) return ['The search service is busy. Retry in a moment.', true];
+    if (status >= 500) return ['The search service had a problem. Retry, or come back later.', true];
+    if (e.code === 'bad_query') return ['That search has too many words. Try fewer.', false];
+    if (e.param === 'q') return ['That search is too long. Try fewer words.', false];
+    if (status === 404) return ['The search service was not found at this address.', false];
+    return ['This search could not be run. Try other words or clear the filters.', false];
+  };
+
+  // Colours: light by default, dark under prefers-color-scheme: dark or theme="dark", light always
+  // under theme="light". A page's own --fs-* value wins in both.
+  const LIGHT = 'color-scheme:light;--_a:var(--fs-accent,#8a1c3b);--_on:var(--fs-on-accent,#fff);--_bg:var(--fs-bg,#fff);' +
+    '--_fg:var(--fs-fg,#1d1d1f);--_mu:var(--fs-muted,#5f6368);--_bd:var(--fs-border,#8e8e96);--_hl:var(--fs-mark,#ffe9a8);' +
+    '--_hlt:var(--fs-mark-text,inherit);--_act:var(--fs-active,#f6eef1);--_err:var(--fs-error,#a3261a);--_sh:var(--fs-shadow,0 8px 28px rgba(0,0,0,.16))';
+  const DARK = 'color-scheme:dark;--_a:var(--fs-accent,#f4a3bb);--_on:var(--fs-on-accent,#2a0d17);--_bg:var(--fs-bg,#1e1d22);' +
+    '--_fg:var(--fs-fg,#ecebf0);--_mu:var(--fs-muted,#a9a7b0);--_bd:var(--fs-border,#6d6a75);--_hl:var(--fs-mark,#6a5200);' +
+    '--_hlt:var(--fs-mark-text,#fff);--_act:var(--fs-active,#3a2a31);--_err:var(--fs-error,#ff9b8c);--_sh:var(--fs-shadow,0 8px 28px rgba(0,0,0,.6))';
+
   const CSS = `
-:host{display:block;--_a:var(--fs-accent,#8a1c3b);--_bg:var(--fs-bg,#fff);--_fg:var(--fs-fg,#1d1d1f);
---_mu:var(--fs-muted,#5f6368);--_bd:var(--fs-border,#d6d6db);--_r:var(--fs-radius,10px);
---_hl:var(--fs-mark,#ffe9a8);--_act:var(--fs-active,#f6eef1);--_focus:var(--fs-focus,var(--_a));
+:host{display:block;position:relative;${LIGHT};--_r:var(--fs-radius,10px);--_focus:var(--fs-focus,var(--_a));
 font:var(--fs-font,15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif);color:var(--_fg)}
+:host([theme=dark]){${DARK}}
+@media (prefers-color-scheme:dark){:host(:not([theme=light])){${DARK}}}
 :host([hidden]),[hidden]{display:none!important}
 *{box-sizing:border-box}
-.box{background:var(--_bg);border:1px solid var(--_bd);border-radius:var(--_r);padding:12px}
-.bar{position:relative;display:flex;align-items:center}
+.box{background:var(--_bg);color:var(--_fg);border:1px solid var(--_bd);border-radius:var(--_r);padding:12px}
+.bar{position:sticky;top:var(--fs-sticky-top,0);z-index:2;background:var(--_bg);display:flex;align-items:center}
 .bar svg{position:absolute;left:12px;width:18px;height:18px;fill:none;stroke:var(--_mu);stroke-width:2;pointer-events:none}
 input{flex:1;width:100%;min-width:0;font:inherit;font-size:17px;color:inherit;background:var(--_bg);
-border:1.5px solid var(--_bd);border-radius:calc(var(--_r) - 2px);padding:10px 40px 10px 40px;-webkit-appearance:none;appearance:none}
+border:1.5px solid var(--_bd);border-radius:calc(var(--_r) - 2px);padding:10px 38px;-webkit-appearance:none;appearance:none}
+input::placeholder{color:var(--_mu);opacity:1}
 input::-webkit-search-cancel-button{display:none}
-input:focus{outline:none;border-color:var(--_focus);box-shadow:0 0 0 3px color-mix(in srgb,var(--_focus) 25%,transparent)}
+input:focus{outline:none;border-color:var(--_focus);box-shadow:0 0 0 3px color-mix(in srgb,var(--_focus) 30%,transparent)}
 button{font:inherit;color:inherit;cursor:pointer}
 :focus-visible{outline:2px solid var(--_focus);outline-offset:2px}
 input:focus-visible{outline:none}
-.clear{position:absolute;right:6px;border:0;background:none;width:32px;height:32px;border-radius:50%;font-size:20px;line-height:1;color:var(--_mu)}
+.clear{position:absolute;right:4px;border:0;background:none;width:34px;height:34px;border-radius:50%;font-size:20px;line-height:1;color:var(--_mu)}
 .clear:hover{background:var(--_act)}
-.row{display:flex;flex-wrap:wrap;align-items:baseline;justify-content:space-between;gap:4px 12px;margin:10px 2px 4px;color:var(--_mu);font-size:13px}
+.key{position:absolute;right:10px;border:1px solid var(--_bd);border-radius:4px;padding:0 6px;font:12px/1.5 ui-monospace,monospace;color:var(--_mu);pointer-events:none}
+input:focus~.key{display:none}
+@media (pointer:coarse){.key{display:none}}
+.row{display:flex;flex-wrap:wrap;align-items:center;gap:4px 10px;margin:10px 2px 4px;color:var(--_mu);font-size:13px;min-height:19px}
+.row>span:last-child{margin-left:auto}
+.busy{display:flex;align-items:center;gap:6px}.busy i{width:13px;height:13px;border:2px solid var(--_bd);border-top-color:var(--_a);border-radius:50%;animation:r .7s linear infinite}
+@keyframes r{to{transform:rotate(1turn)}}
 .note{margin:6px 2px;font-size:14px}
 .note b{font-weight:600;font-style:italic}
 .facets{display:flex;flex-direction:column;gap:6px;margin:8px 0 4px}
@@ -108,32 +143,42 @@ input:focus-visible{outline:none}
 .group>span{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:var(--_mu);min-width:70px}
 .chip{border:1px solid var(--_bd);background:var(--_bg);border-radius:999px;padding:3px 10px;font-size:13px;line-height:1.5}
 .chip:hover{border-color:var(--_a)}
-.chip[aria-pressed=true]{background:var(--_a);border-color:var(--_a);color:#fff}
-.chip i{font-style:normal;opacity:.7;margin-left:5px;font-variant-numeric:tabular-nums}
-ul{list-style:none;margin:4px 0 0;padding:0}
-ul[aria-busy=true]{opacity:.6;transition:opacity .2s .15s}
-li{padding:10px;border-radius:calc(var(--_r) - 4px);cursor:pointer;border:1.5px solid transparent}
-li+li{margin-top:2px}
-li:hover{background:var(--_act)}
-li[aria-selected=true]{background:var(--_act);border-color:var(--_a)}
+.chip i{font-style:normal;color:var(--_mu);margin-left:2px;font-variant-numeric:tabular-nums}
+.chip[aria-pressed=true]{background:var(--_a);border-color:var(--_a);color:var(--_on)}
+.chip[aria-pressed=true] i{color:inherit}
+[role=listbox]{margin:4px 0 0}
+[role=listbox][aria-busy=true]{opacity:.6;transition:opacity .2s .15s}
+[role=option]{display:block;color:inherit;text-decoration:none;padding:10px;border-radius:calc(var(--_r) - 4px);cursor:pointer;
+border:1.5px solid transparent;scroll-margin:var(--fs-scroll-margin,76px) 0 8px}
+[role=option]+[role=option]{margin-top:2px}
+[role=option]:hover{background:var(--_act)}
+[role=option][aria-selected=true]{background:var(--_act);border-color:var(--_a)}
+a[role=option]:hover .t{text-decoration:underline}
 .t{font-weight:600;font-size:16px}
 .m{color:var(--_mu);font-size:13px;margin-top:1px}
 .s{margin:4px 0 0;font-size:14px;overflow-wrap:anywhere}
-mark{background:var(--_hl);color:inherit;border-radius:2px;padding:0 1px}
-.msg{padding:18px 10px;text-align:center;color:var(--_mu)}
-.msg.err{color:#a3261a}
-.more{display:block;margin:10px auto 2px;border:1px solid var(--_bd);background:var(--_bg);border-radius:999px;padding:6px 18px}
-.more:hover{border-color:var(--_a);color:var(--_a)}
+mark{background:var(--_hl);color:var(--_hlt);border-radius:2px;padding:0 1px}
+.msg{padding:16px 10px;text-align:center;color:var(--_mu)}
+.msg p{margin:0 0 8px}
+.msg.err p{color:var(--_err)}
+.btn,.more{border:1px solid var(--_bd);background:var(--_bg);border-radius:999px;padding:6px 18px}
+.btn:hover,.more:hover{border-color:var(--_a);color:var(--_a)}
+.more{display:block;margin:10px auto 2px}
+.more[aria-disabled=true]{opacity:.6;cursor:progress}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:480px){.box{padding:8px;border-radius:0;border-left:0;border-right:0}
-.group>span{min-width:0;width:100%}li{padding:10px 6px}.t{font-size:15px}}
-@media (prefers-reduced-motion:reduce){ul[aria-busy=true]{transition:none}}
+:host([layout=dropdown]) .box{border:0;padding:0;background:none}
+:host([layout=dropdown]) .bar{position:relative}
+:host([layout=dropdown]) .panel{position:absolute;left:0;right:0;top:calc(100% + 6px);z-index:1000;background:var(--_bg);
+border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);padding:4px 10px 10px;max-height:var(--fs-max-height,min(70vh,34rem));overflow:auto;overscroll-behavior:contain}
+:host([layout=dropdown]) [role=option]{scroll-margin:4px}
+@media (max-width:480px){.box{padding:8px}.group>span{min-width:0;width:100%}[role=option]{padding:10px 6px}.t{font-size:15px}}
+@media (prefers-reduced-motion:reduce){.busy i{animation:none;border-color:var(--_a)}[role=listbox][aria-busy=true]{transition:none}}
 `;
 
   let instances = 0;
 
   class FilmSearch extends HTMLElement {
-    static get observedAttributes() { return ['placeholder', 'initial-query']; }
+    static get observedAttributes() { return ['placeholder', 'initial-query', 'shortcut']; }
 
     constructor() {
       super();
@@ -142,13 +187,17 @@ mark{background:var(--_hl);color:inherit;border-radius:2px;padding:0 1px}
       this._ctrl = null;          // AbortController of the request in flight
       this._timer = 0;
       this._filters = {};         // facet -> Set of values
+      this._rove = {};            // facet -> the value of its chip that holds the group's tab stop
       this._hits = [];
       this._page = 1;
       this._active = -1;
       this._typed = false;
+      this._open = false;         // the results are shown
       this._last = null;          // the last response rendered
-      this._state = '';           // '', 'error', 'offline'
-      this._onOnline = () => { if (this._state) this.search(); };
+      this._failed = 0;           // the page of the request that failed, for Retry
+      this._onOnline = () => { if (this._failed) this._fetch(this._failed); };
+      this._onKey = e => this._shortcut(e);
+      this._onDown = e => { if (this._dropdown && !e.composedPath().includes(this)) this.close(); };
 
       const root = this.attachShadow({ mode: 'open' });
       try {
@@ -173,54 +222,77 @@ mark{background:var(--_hl);color:inherit;border-radius:2px;padding:0 1px}
         'aria-controls': id('list'), 'aria-label': 'Search films', autocomplete: 'off',
         autocapitalize: 'off', spellcheck: 'false', enterkeyhint: 'search', part: 'input',
       });
+      this._key = el('kbd', { class: 'key', 'aria-hidden': 'true', part: 'shortcut', hidden: true, text: '/' });
       this._clear = el('button', { type: 'button', class: 'clear', 'aria-label': 'Clear search', hidden: true, text: '×' });
-      this._status = el('span', { role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
+      this._status = el('span', { role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', part: 'status' });
+      // Seen, not announced: a screen reader hears the count when it comes, not every keystroke.
+      this._spin = el('span', { class: 'busy', 'aria-hidden': 'true', part: 'spinner', hidden: true }, el('i'), 'Searching…');
       this._took = el('span', { 'aria-hidden': 'true' });
       this._note = el('p', { class: 'note', hidden: true });
       this._facets = el('div', { class: 'facets' });
-      this._list = el('ul', { id: id('list'), role: 'listbox', 'aria-label': 'Results', part: 'results' });
-      this._msg = el('div', { class: 'msg', hidden: true });
-      this._more = el('button', { type: 'button', class: 'more', hidden: true, text: 'More results' });
+      this._list = el('div', { id: id('list'), role: 'listbox', 'aria-label': 'Results', part: 'results', hidden: true });
+      this._msg = el('div', { class: 'msg', part: 'message', hidden: true });
+      this._more = el('button', { type: 'button', class: 'more', part: 'more', hidden: true, text: 'More results' });
+      this._panel = el('div', { class: 'panel', part: 'panel', hidden: true },
+        el('div', { class: 'row' }, this._spin, this._status, this._took),
+        this._note, this._facets, this._list, this._msg, this._more);
 
       root.append(el('div', { class: 'box', part: 'box' },
-        el('div', { class: 'bar' }, svg, this._input, this._clear),
-        el('div', { class: 'row' }, this._status, this._took),
-        this._note, this._facets, this._list, this._msg, this._more));
+        el('div', { class: 'bar' }, svg, this._input, this._key, this._clear), this._panel));
 
-      this._input.addEventListener('input', () => { this._typed = true; this._schedule(); });
-      this._input.addEventListener('keydown', e => this._key(e));
+      this._input.addEventListener('input', () => { this._typed = true; this._schedule(); this.open(); });
+      this._input.addEventListener('focus', () => this.open());
+      this._input.addEventListener('click', () => this.open());
+      this._input.addEventListener('keydown', e => this._keydown(e));
       this._clear.addEventListener('click', () => { this.clear(); this._input.focus(); });
       this._more.addEventListener('click', () => this.more());
       this._list.addEventListener('click', e => {
-        const li = e.target.closest && e.target.closest('li[role=option]');
-        if (li) this.select(Number(li.dataset.i));
+        const o = e.target.closest && e.target.closest('[role=option]');
+        // A click with a modifier or another button opens a tab or window: the page stays, so
+        // nothing is announced.
+        if (!o || e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+        if (!this._choose(Number(o.dataset.i))) e.preventDefault();
       });
       this._facets.addEventListener('click', e => {
         const b = e.target.closest && e.target.closest('button.chip');
         if (b) this.toggle(b.dataset.f, b.dataset.v);
       });
+      this._facets.addEventListener('keydown', e => this._roving(e));
+      // Keyboard focus leaving the dropdown closes it (a click outside is handled on pointerdown).
+      root.addEventListener('focusout', e => {
+        if (this._dropdown && e.relatedTarget && !root.contains(e.relatedTarget)) this.close();
+      });
     }
 
     connectedCallback() {
       this._input.placeholder = this.getAttribute('placeholder') || 'Search films…';
+      this._shortcutHint();
       window.addEventListener('online', this._onOnline);
+      document.addEventListener('keydown', this._onKey);
+      document.addEventListener('pointerdown', this._onDown, true);
       if (!this._started) {
         this._started = true;
         const q = this.getAttribute('initial-query');
         if (q) this._input.value = q;
-        this.search();
+        this._filters = {};
+        for (const [f, v] of new URLSearchParams(this.getAttribute('filters') || '')) (this._filters[f] || (this._filters[f] = new Set())).add(v);
+        // The page asked for a search: show it. Otherwise only the box, until the reader comes.
+        if (q || Object.keys(this._filters).length) this.open();
         if (this.hasAttribute('autofocus')) this._input.focus({ preventScroll: true });
       }
     }
 
     disconnectedCallback() {
       window.removeEventListener('online', this._onOnline);
+      document.removeEventListener('keydown', this._onKey);
+      document.removeEventListener('pointerdown', this._onDown, true);
       clearTimeout(this._timer);
       if (this._ctrl) this._ctrl.abort();
     }
 
     attributeChangedCallback(name, old, val) {
       if (name === 'placeholder') this._input.placeholder = val || 'Search films…';
+      if (name === 'shortcut') this._shortcutHint();
       // A query set by the page wins until the user has typed.
       if (name === 'initial-query' && this._started && !this._typed) this.query = val || '';
     }
@@ -230,97 +302,185 @@ mark{background:var(--_hl);color:inherit;border-radius:2px;padding:0 1px}
       const n = parseInt(this.getAttribute('page-size'), 10);
       return n >= 1 && n <= 50 ? n : 10;
     }
-    get facetNames() {
-      const f = this.getAttribute('facets');
-      return (f == null ? 'decade,company' : f).split(',').map(s => s.trim()).filter(s => FACET_LABELS[s]);
-    }
+    get _dropdown() { return this.getAttribute('layout') === 'dropdown'; }
     get query() { return this._input.value; }
-    set query(q) { this._input.value = q; this._sync(); this.search(); }
+    set query(q) { this._input.value = q; this.open(); this.search(); }
+    // filters is the chosen facet values, like {decade: ['1970s']}.
+    get filters() {
+      const out = {};
+      for (const f in this._filters) if (this._filters[f].size) out[f] = [...this._filters[f]];
+      return out;
+    }
+
+    // open shows the results below the box, searching first if nothing was searched yet.
+    open() {
+      if (this._open) return;
+      this._open = true;
+      this._panel.hidden = false;
+      this._expanded();
+      if (!this._last && !this._ctrl && !this._timer && !this._failed) this.search();
+    }
+
+    // close hides the results (the dropdown layout closes on Escape, a click outside or Tab).
+    close() {
+      if (!this._open) return;
+      this._open = false;
+      this._panel.hidden = true;
+      this._setActive(-1);
+      this._expanded();
+    }
 
     clear() {
       this._input.value = '';
       this.search();
     }
 
+    clearFilters() {
+      this._filters = {};
+      this.search();
+    }
+
     toggle(facet, value) {
       const set = this._filters[facet] || (this._filters[facet] = new Set());
       if (set.has(value)) set.delete(value); else set.add(value);
+      this._rove[facet] = value;
       this.search();
     }
 
     _schedule() {
       this._sync();
+      this._busy(true); // from the keystroke on, not only once the debounced request starts
       clearTimeout(this._timer);
       this._timer = setTimeout(() => this.search(), DEBOUNCE_MS);
     }
 
     _sync() {
       this._clear.hidden = !this._input.value;
+      this._shortcutHint();
+    }
+
+    _shortcutHint() {
+      this._key.hidden = !this.hasAttribute('shortcut') || !!this._input.value;
+      const keys = this.hasAttribute('shortcut') ? (this._dropdown ? '/ Control+K Meta+K' : '/') : null;
+      if (keys) this._input.setAttribute('aria-keyshortcuts', keys); else this._input.removeAttribute('aria-keyshortcuts');
+    }
+
+    // _shortcut focuses the box on "/" (outside other fields) and, in the dropdown, on Ctrl/Cmd+K,
+    // when the page opted in with the shortcut attribute.
+    _shortcut(e) {
+      if (!this.hasAttribute('shortcut') || e.defaultPrevented || e.isComposing) return;
+      const t = e.composedPath()[0];
+      const typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+      const slash = e.key === '/' && !typing && !e.ctrlKey && !e.metaKey && !e.altKey;
+      const k = this._dropdown && (e.key === 'k' || e.key === 'K') && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey;
+      if (!slash && !k) return;
+      e.preventDefault();
+      this._input.focus();
+      this._input.select();
+      this.open();
     }
 
     _url(page) {
       const u = new URL(this.endpoint + '/api/search', location.href);
       const p = u.searchParams;
-      p.set('q', this._input.value.trim());
+      const q = this._input.value.trim();
+      p.set('q', q);
       for (const f in this._filters) for (const v of this._filters[f]) p.append(f, v);
+      // Browsing without words: an order a reader can follow, not the index's.
+      if (!q) p.set('sort', this.getAttribute('browse-sort') || 'title');
       p.set('page', page);
       p.set('per_page', this.pageSize);
       return u;
     }
 
     // search runs the query from page 1 now; more() appends the next page.
-    search() { clearTimeout(this._timer); this._sync(); return this._fetch(1); }
-    more() { return this._last && this._page < this._last.pages ? this._fetch(this._page + 1) : Promise.resolve(); }
+    search() { clearTimeout(this._timer); this._timer = 0; this._sync(); return this._fetch(1); }
+    more() {
+      if (this._more.getAttribute('aria-disabled') === 'true') return Promise.resolve();
+      return this._last && this._page < this._last.pages ? this._fetch(this._page + 1) : Promise.resolve();
+    }
 
     async _fetch(page) {
       if (this._ctrl) this._ctrl.abort();
       const ctrl = this._ctrl = new AbortController();
       const seq = ++this._seq;
-      this._list.setAttribute('aria-busy', 'true');
-      this._more.disabled = true;
+      this._busy(true);
       let res, body;
       try {
         res = await fetch(this._url(page), { signal: ctrl.signal, headers: { Accept: 'application/json' }, credentials: 'omit' });
         body = await res.json().catch(() => null);
       } catch (e) {
         if (seq !== this._seq || e.name === 'AbortError') return;
-        return this._fail(navigator.onLine === false ? 'offline' : 'error',
-          navigator.onLine === false ? 'You are offline. Results will come back when you reconnect.'
-            : 'Could not reach the search service.');
+        this._ctrl = null;
+        return this._fail(page, navigator.onLine === false ? 'You are offline. Results will come back when you reconnect.'
+          : 'Could not reach the search service. Check your connection, then retry.', true);
       }
       if (seq !== this._seq) return; // a newer request was started: never render a stale answer
       this._ctrl = null;
       if (!res.ok || !body || !Array.isArray(body.hits)) {
-        const msg = body && body.error && body.error.message;
-        return this._fail('error', res.status === 429 ? 'Too many searches; try again in a moment.'
-          : 'Search failed' + (msg ? ': ' + msg : '.'));
+        const [text, retry] = problem(res.ok ? 500 : res.status, body);
+        return this._fail(page, text, retry);
       }
       this._render(body, page > 1);
     }
 
-    _fail(state, text) {
-      this._state = state;
-      this._list.removeAttribute('aria-busy');
-      this._more.disabled = false;
+    // _busy shows that a request is in flight: a spinner and "Searching…" in place of the old
+    // count (the live region empties, so the next count is announced even if it is the same),
+    // and the More button kept focusable but inert.
+    _busy(on) {
+      this._spin.hidden = !on;
+      if (on) {
+        this._list.setAttribute('aria-busy', 'true');
+        this._more.setAttribute('aria-disabled', 'true');
+        this._status.textContent = '';
+        this._took.textContent = '';
+      } else {
+        this._list.removeAttribute('aria-busy');
+        this._more.removeAttribute('aria-disabled');
+      }
+    }
+
+    // _fail shows one message, in words, with Retry when trying again can help. The message is
+    // an alert, so the live region stays quiet and it is not read twice.
+    _fail(page, text, retry) {
+      const had = this.shadowRoot.activeElement;
+      this._busy(false);
+      this._failed = page;
       this._hits = [];
+      this._last = null;
       this._list.replaceChildren();
+      this._list.hidden = true;
       this._setActive(-1);
-      this._input.setAttribute('aria-expanded', 'false');
       this._more.hidden = true;
       this._note.hidden = true;
+      this._facets.replaceChildren();
+      this._status.textContent = '';
       this._msg.className = 'msg err';
-      this._msg.textContent = text;
+      const kids = [el('p', { role: 'alert', text })];
+      if (retry) {
+        const b = el('button', { type: 'button', class: 'btn', part: 'retry', text: 'Retry' });
+        b.addEventListener('click', () => { this._input.focus({ preventScroll: true }); this._fetch(this._failed); });
+        kids.push(b);
+      }
+      this._msg.replaceChildren(...kids);
       this._msg.hidden = false;
-      this._status.textContent = text;
-      this._took.textContent = '';
+      this._expanded();
+      this._keepFocus(had);
+    }
+
+    // _keepFocus moves focus from a control that went away (a chip, More, Retry) back to the box,
+    // never leaving it on <body>.
+    _keepFocus(had) {
+      const now = this.shadowRoot.activeElement;
+      if (had && had !== this._input && (!now || now.closest('[hidden]'))) this._input.focus({ preventScroll: true });
     }
 
     _render(r, append) {
-      this._state = '';
+      const had = this.shadowRoot.activeElement;
+      this._busy(false);
+      this._failed = 0;
       this._last = r;
       this._page = r.page || 1;
-      this._list.removeAttribute('aria-busy');
-      this._more.disabled = false;
       if (!append) {
         this._hits = [];
         this._list.replaceChildren();
@@ -329,11 +489,11 @@ mark{background:var(--_hl);color:inherit;border-radius:2px;padding:0 1px}
       const start = this._hits.length;
       r.hits.forEach((h, k) => this._list.append(this._item(h, start + k)));
       this._hits.push(...r.hits);
+      this._list.hidden = !this._hits.length;
 
       const total = r.total || 0;
-      this._status.textContent = plural(total, 'result', 'results');
+      this._status.textContent = total ? plural(total, 'result', 'results') : 'No results';
       this._took.textContent = typeof r.took_ms === 'number' ? `${r.took_ms < 1 ? '<1' : Math.round(r.took_ms)} ms` : '';
-      this._input.setAttribute('aria-expanded', String(this._hits.length > 0));
       this._more.hidden = !(this._page < (r.pages || 0));
 
       this._note.replaceChildren();
@@ -344,42 +504,86 @@ mark{background:var(--_hl);color:inherit;border-radius:2px;padding:0 1px}
       }
       this._note.hidden = !this._note.firstChild;
 
+      const q = this._input.value.trim();
+      const filtered = Object.keys(this.filters).length > 0;
       this._msg.className = 'msg';
       this._msg.hidden = total > 0;
-      const q = this._input.value.trim();
-      this._msg.textContent = q ? `No films match “${q}”.` : 'No films match these filters.';
+      this._msg.replaceChildren();
+      if (!total) {
+        const text = q ? `No films match “${q}”${filtered ? ' with these filters' : ''}.` : 'No films match these filters.';
+        const kids = [el('p', { text })];
+        if (filtered) {
+          const b = el('button', { type: 'button', class: 'btn', part: 'clear-filters', text: 'Clear filters' });
+          b.addEventListener('click', () => { this._input.focus({ preventScroll: true }); this.clearFilters(); });
+          kids.push(b);
+        }
+        this._msg.replaceChildren(...kids);
+      }
 
       if (!append) this._renderFacets(r.facets || {});
-      this.dispatchEvent(new CustomEvent('film-results', { bubbles: true, composed: true, detail: { query: q, total } }));
+      this._expanded();
+      // After "More results": focus stays on the button while there is more, else it moves to
+      // the box with the first new result active, never to <body>.
+      if (append && had === this._more && this._more.hidden) {
+        this._input.focus({ preventScroll: true });
+        this._setActive(start);
+      }
+      this._keepFocus(had);
+      this.dispatchEvent(new CustomEvent('film-results', { bubbles: true, composed: true, detail: { query: q, total, filters: this.filters } }));
+    }
+
+    _expanded() {
+      this._input.setAttribute('aria-expanded', String(this._open && this._hits.length > 0));
+    }
+
+    // _href is where a result leads: the result-url template, else the film's source_url, else
+    // nowhere.
+    _href(h) {
+      const tpl = this.getAttribute('result-url');
+      if (tpl) return tpl.replace(/\{id\}/g, encodeURIComponent(h.id));
+      return h.source_url ? webURL(h.source_url) : null;
     }
 
     _item(h, i) {
       const hl = h.highlights || {};
-      const meta = [h.year, ...(h.companies || [])].filter(Boolean).join(' · ');
+      const href = this._href(h);
+      const meta = [h.year, h.director, (h.genres || []).join(', '), ...(h.companies || [])].filter(Boolean).join(' · ');
       const snip = hl.description || hl.facts;
-      return el('li', { id: this._id('o' + i), role: 'option', 'aria-selected': 'false', 'data-i': i, part: 'result' },
-        el('div', { class: 't' }, marked(hl.title, h.title)),
-        el('div', { class: 'm', text: meta }),
-        el('p', { class: 's' }, marked(snip, clip(h.description, 180))));
+      const o = el(href ? 'a' : 'div', {
+        id: this._id('o' + i), role: 'option', 'aria-selected': 'false', 'data-i': i, part: 'result',
+        href, tabindex: href ? '-1' : null,
+      },
+      el('div', { class: 't' }, marked(hl.title, h.title)),
+      el('div', { class: 'm', text: meta }));
+      if (h.cast && h.cast.length) o.append(el('div', { class: 'm', text: 'With ' + h.cast.slice(0, 4).join(', ') }));
+      o.append(el('p', { class: 's' }, marked(snip, clip(h.description, 180))));
+      return o;
     }
 
+    // _renderFacets shows the facets of the response that the facets attribute names, in its
+    // order, as groups of toggle chips. A group is one tab stop; arrows move inside it.
     _renderFacets(facets) {
+      const attr = this.getAttribute('facets');
+      // By default every facet inline, none in the dropdown (a site header wants results only).
+      const names = attr == null ? (this._dropdown ? [] : Object.keys(facets)) : attr.split(',').map(s => s.trim()).filter(Boolean);
       const groups = [];
-      for (const name of this.facetNames) {
+      for (const name of names) {
         const chosen = this._filters[name] || new Set();
-        const values = ((facets[name] && facets[name].values) || []).slice();
+        const values = ((facets[name] && facets[name].values) || []).map(v => ({ value: String(v.value), count: v.count || 0 }));
         // Keep a chosen value visible even if the API stopped counting it, so it can be unticked.
         for (const v of chosen) if (!values.some(x => x.value === v)) values.push({ value: v, count: 0 });
         if (!values.length) continue;
-        if (name !== 'company') values.sort((a, b) => String(a.value).localeCompare(String(b.value)));
-        const g = el('div', { class: 'group', role: 'group', 'aria-label': FACET_LABELS[name] },
-          el('span', { text: FACET_LABELS[name] }));
+        // Years and decades read best in order; names keep the API's order, by count.
+        if (values.every(v => /^\d/.test(v.value))) values.sort((a, b) => a.value.localeCompare(b.value));
+        const stop = values.some(v => v.value === this._rove[name]) ? this._rove[name]
+          : (values.find(v => chosen.has(v.value)) || values[0]).value;
+        const g = el('div', { class: 'group', role: 'toolbar', 'aria-label': label(name) },
+          el('span', { 'aria-hidden': 'true', text: label(name) }));
         for (const v of values) {
-          const on = chosen.has(String(v.value));
           g.append(el('button', {
-            type: 'button', class: 'chip', 'aria-pressed': String(on), 'data-f': name, 'data-v': String(v.value),
-            'aria-label': `${v.value}, ${plural(v.count, 'film', 'films')}`,
-          }, String(v.value), el('i', { text: String(v.count) })));
+            type: 'button', class: 'chip', part: 'chip', 'aria-pressed': String(chosen.has(v.value)), 'data-f': name, 'data-v': v.value,
+            tabindex: v.value === stop ? '0' : '-1',
+          }, v.value, ' ', el('i', { text: String(v.count) }), el('span', { class: 'sr', text: v.count === 1 ? ' film' : ' films' })));
         }
         groups.push(g);
       }
@@ -387,45 +591,64 @@ mark{background:var(--_hl);color:inherit;border-radius:2px;padding:0 1px}
       const f = this.shadowRoot.activeElement;
       const key = f && f.classList.contains('chip') ? f.dataset.f + '\n' + f.dataset.v : '';
       this._facets.replaceChildren(...groups);
-      if (key) for (const b of this._facets.querySelectorAll('button.chip')) if (b.dataset.f + '\n' + b.dataset.v === key) b.focus();
+      if (key) {
+        const b = [...this._facets.querySelectorAll('button.chip')].find(b => b.dataset.f + '\n' + b.dataset.v === key);
+        (b || this._input).focus({ preventScroll: true });
+      }
+    }
+
+    // _roving moves focus between the chips of one group: arrows, Home and End.
+    _roving(e) {
+      const b = e.target.closest && e.target.closest('button.chip');
+      if (!b) return;
+      const chips = [...b.parentNode.querySelectorAll('button.chip')];
+      const i = chips.indexOf(b);
+      const j = { ArrowRight: i + 1, ArrowDown: i + 1, ArrowLeft: i - 1, ArrowUp: i - 1, Home: 0, End: chips.length - 1 }[e.key];
+      if (j == null) return;
+      e.preventDefault();
+      const next = chips[(j + chips.length) % chips.length];
+      for (const c of chips) c.tabIndex = c === next ? 0 : -1;
+      this._rove[next.dataset.f] = next.dataset.v;
+      next.focus();
     }
 
     _setActive(i) {
       const old = this._list.querySelector('[aria-selected=true]');
       if (old) old.setAttribute('aria-selected', 'false');
       this._active = i;
-      const li = i >= 0 ? this._list.children[i] : null;
-      if (li) {
-        li.setAttribute('aria-selected', 'true');
-        this._input.setAttribute('aria-activedescendant', li.id);
-        if (li.scrollIntoView) li.scrollIntoView({ block: 'nearest' });
+      const o = i >= 0 ? this._list.children[i] : null;
+      if (o) {
+        o.setAttribute('aria-selected', 'true');
+        this._input.setAttribute('aria-activedescendant', o.id);
+        // The box is sticky (inline) or outside the scrolling popup (dropdown), and options keep
+        // a scroll margin, so the box stays in view as the list scrolls.
+        if (o.scrollIntoView) o.scrollIntoView({ block: 'nearest' });
       } else {
         this._input.removeAttribute('aria-activedescendant');
       }
     }
 
-    _key(e) {
+    _keydown(e) {
       const n = this._hits.length;
       switch (e.key) {
         case 'ArrowDown':
-          if (!n) return;
-          this._setActive(this._active < n - 1 ? this._active + 1 : 0);
-          break;
         case 'ArrowUp':
+          if (!this._open) { this.open(); break; }
           if (!n) return;
-          this._setActive(this._active > 0 ? this._active - 1 : n - 1);
+          this._setActive(e.key === 'ArrowUp' ? (this._active > 0 ? this._active - 1 : n - 1) : (this._active < n - 1 ? this._active + 1 : 0));
           break;
         case 'Home': case 'End':
           if (!n || !e.ctrlKey) return;
           this._setActive(e.key === 'Home' ? 0 : n - 1);
           break;
         case 'Enter':
-          if (this._active >= 0) this.select(this._active);
-          else this.search();
+          if (this._open && this._active >= 0) this.select(this._active);
+          else { this.open(); this.search(); }
           break;
         case 'Escape':
-          if (this._input.value) this.clear();
-          else if (Object.values(this._filters).some(s => s.size)) { this._filters = {}; this.search(); }
+          if (this._dropdown && this._open) this.close();
+          else if (this._input.value) this.clear();
+          else if (Object.keys(this.filters).length) this.clearFilters();
           else return;
           break;
         default:
@@ -434,18 +657,26 @@ mark{background:var(--_hl);color:inherit;border-radius:2px;padding:0 1px}
       e.preventDefault();
     }
 
-    // select announces the i-th hit with a film-select event and, when the page gave a
-    // result-url template, goes there unless a listener cancelled the event.
+    // select activates the i-th result as a click would: a link is followed unless a film-select
+    // listener cancels the event; a result without a link only announces itself.
     select(i) {
+      const o = this._list.children[i];
+      if (!o) return;
+      if (o.href) o.click();
+      else this._choose(i);
+    }
+
+    // _choose marks the i-th hit and fires film-select; it returns false when a listener
+    // cancelled it (a single-page site handling the choice itself).
+    _choose(i) {
       const hit = this._hits[i];
-      if (!hit) return;
+      if (!hit) return true;
       this._setActive(i);
-      const tpl = this.getAttribute('result-url');
-      const href = tpl ? tpl.replace(/\{id\}/g, encodeURIComponent(hit.id)) : null;
       const ok = this.dispatchEvent(new CustomEvent('film-select', {
-        bubbles: true, composed: true, cancelable: true, detail: { hit, href },
+        bubbles: true, composed: true, cancelable: true, detail: { hit, href: this._href(hit) },
       }));
-      if (ok && href) location.assign(href);
+      if (this._dropdown) this.close();
+      return ok;
     }
   }
 

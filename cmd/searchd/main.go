@@ -26,6 +26,7 @@ import (
 	"filmsearch/internal/algolia"
 	"filmsearch/internal/api"
 	"filmsearch/internal/cli"
+	"filmsearch/internal/corpus"
 	"filmsearch/internal/index"
 	"filmsearch/web"
 )
@@ -159,6 +160,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 	}()
 
+	// The demo page's title; the introduction comes with each build.
+	about, err := corpus.LoadAbout(cfg.corpus)
+	if err != nil {
+		log.Warn().Err(err).Msg("collection name unreadable; the demo page uses neutral words")
+	}
 	var ready atomic.Bool
 	rx := &reindexer{cfg: cfg, ix: ix, log: log}
 	handler := api.NewServer(ix, api.Options{
@@ -173,7 +179,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		AdminKey:       cfg.adminKey,
 		Reload:         func(context.Context) (bool, error) { return ix.Reload() },
 		Reindex:        rx.start,
-		Demo:           web.NewHandler(func() string { return ix.Manifest().Intro }),
+		Demo:           web.NewHandler(func() web.About { return web.About{Name: about.Name, Intro: ix.Manifest().Intro} }),
 		Queries:        algolia.NewQueriesHandler(ix, log),
 		FacetValues:    algolia.NewFacetValuesHandler(ix, log),
 		Version:        version,
