@@ -7,8 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -476,5 +480,90 @@ func TestRunTwoStartOnEmptyIndex(t *testing.T) {
 	}
 	if ids[0] != ids[1] {
 		t.Errorf("the two serve builds %v; want the one build", ids)
+	}
+}
+
+// TestAttackDamagedBuildAtStart points current at a copy of the served build with random bytes
+// in its segment, which made searchd panic on every start. Now it starts on the good build, says
+// so in /readyz and /metrics, and refuses the damaged build again on SIGHUP's path (Reload).
+func TestAttackDamagedBuildAtStart(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	good, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := good.ID + "-damaged"
+	damageCopy(t, filepath.Join(root, "builds", good.ID), filepath.Join(root, "builds", bad))
+	if err := os.Remove(filepath.Join(root, "current")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("builds", bad), filepath.Join(root, "current")); err != nil {
+		t.Fatal(err)
+	}
+
+	d := start(t, "--index", root, "--poll", "50ms")
+	client := &http.Client{Timeout: 10 * time.Second}
+	var ready struct {
+		readyResponse
+		Refused struct {
+			BuildID string `json:"build_id"`
+			Reason  string `json:"reason"`
+		} `json:"refused"`
+	}
+	if code, err := getJSON(client, d.base+"/readyz", &ready); err != nil || code != http.StatusOK {
+		t.Fatalf("GET /readyz = %d, %v", code, err)
+	}
+	if ready.BuildID != good.ID || ready.Refused.BuildID != bad || ready.Refused.Reason != "the build is damaged" {
+		t.Errorf("/readyz = %+v; want %s served and %s refused as damaged", ready, good.ID, bad)
+	}
+	var res searchResponse
+	if code, err := getJSON(client, d.base+"/api/search?q=swan", &res); err != nil || code != http.StatusOK || res.Total == 0 {
+		t.Errorf("search on the fallback build = %d, %+v, %v; want hits", code, res, err)
+	}
+	time.Sleep(200 * time.Millisecond) // a few polls: each must keep the good build
+	resp, err := client.Get(d.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"searchd_build_refused 1", "searchd_build_refusals_total 1", `searchd_build_info{build_id="` + good.ID} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if !strings.Contains(d.stderr.String(), "current build refused") {
+		t.Errorf("the refusal was not logged:\n%s", d.stderr)
+	}
+	d.stop(t)
+}
+
+// damageCopy copies the build in from to to and writes random bytes over a tenth of its
+// segment, 10% in: the damage that panicked Bleve while it loaded facet columns.
+func damageCopy(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, de fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if de.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(p, ".zap") {
+			rng := rand.New(rand.NewPCG(1, 13))
+			for i := len(b) / 10; i < len(b)/10+256 && i < len(b); i++ {
+				b[i] = byte(rng.Uint32())
+			}
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

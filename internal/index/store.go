@@ -21,7 +21,7 @@ import (
 // An index directory holds immutable builds and a symlink to the one being served:
 //
 //	builds/<id>.tmp/   a build in progress (removed by the next build if left behind)
-//	builds/<id>/       a finished build: index/, manifest.json, synonyms.json
+//	builds/<id>/       a finished build: index/, manifest.json, synonyms.json, checksums.sha256
 //	current -> builds/<id>
 const (
 	buildsDir    = "builds"
@@ -106,6 +106,9 @@ func Publish(ctx context.Context, films []corpus.Film, root string, opts Publish
 	if err := writeJSON(filepath.Join(tmp, manifestFile), man); err != nil {
 		return Manifest{}, err
 	}
+	if err := writeChecksums(tmp); err != nil {
+		return Manifest{}, err
+	}
 	if err := verify(ctx, tmp, films); err != nil {
 		return Manifest{}, err
 	}
@@ -162,7 +165,7 @@ func ReadManifest(dir string) (Manifest, error) {
 // verify opens the finished build read-only and checks it answers: the doc count and each of a
 // few films found by its own title.
 func verify(ctx context.Context, dir string, films []corpus.Film) error {
-	s, err := openSnapshot(dir)
+	s, err := openVerified(dir)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrVerify, err)
 	}
@@ -290,22 +293,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write: %w", err)
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return nil
+	return writeFile(path, append(b, '\n'))
 }
 
 // syncTree fsyncs every file and directory under dir, so a crash after the rename cannot
