@@ -1,16 +1,12 @@
 package api
 
 import (
-	"net"
 	"net/http"
 	"runtime/debug"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog/hlog"
-	"golang.org/x/time/rate"
 )
 
 // observe gives every request a logger, a request id (also sent as X-Request-Id) and one access
@@ -85,90 +81,4 @@ func (s *server) limitConcurrency(h http.Handler) http.Handler {
 			writeError(w, r, &Error{Code: CodeUnavailable, Message: "too many searches at once; retry shortly", RetryAfter: 1})
 		}
 	})
-}
-
-func (s *server) rateLimit(h http.Handler) http.Handler {
-	if s.limiter == nil {
-		return h
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.limiter.allow(s.clientIP(r)) {
-			s.metrics.rateLimited.Inc()
-			writeError(w, r, &Error{Code: CodeRateLimited, Message: "too many requests; slow down", RetryAfter: 1})
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// clientIP is the peer address, or the last X-Forwarded-For hop when the peer is the one
-// trusted proxy: anyone else could write that header.
-func (s *server) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if s.opts.TrustedProxyIP != "" && host == s.opts.TrustedProxyIP {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	return host
-}
-
-// rateLimiter is a token bucket per client, in bounded memory: idle clients are forgotten.
-type rateLimiter struct {
-	mu      sync.Mutex
-	every   rate.Limit
-	burst   int
-	clients map[string]*client
-	swept   time.Time
-}
-
-type client struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-const maxClients = 100_000
-
-func newRateLimiter(perSecond float64, burst int) *rateLimiter {
-	if perSecond < 0 {
-		return nil
-	}
-	return &rateLimiter{every: rate.Limit(perSecond), burst: burst, clients: map[string]*client{}}
-}
-
-func (l *rateLimiter) allow(key string) bool {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute || len(l.clients) >= maxClients {
-		l.sweep(now)
-	}
-	c := l.clients[key]
-	if c == nil {
-		if len(l.clients) >= maxClients { // still full of active clients: share one bucket
-			key = ""
-			c = l.clients[key]
-		}
-		if c == nil {
-			c = &client{lim: rate.NewLimiter(l.every, l.burst)}
-			l.clients[key] = c
-		}
-	}
-	c.seen = now
-	return c.lim.AllowN(now, 1)
-}
-
-func (l *rateLimiter) sweep(now time.Time) {
-	l.swept = now
-	for k, c := range l.clients {
-		if now.Sub(c.seen) > time.Minute {
-			delete(l.clients, k)
-		}
-	}
 }
