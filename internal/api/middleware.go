@@ -1,6 +1,9 @@
 package api
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"net/http"
 	"runtime/debug"
 	"slices"
@@ -80,5 +83,54 @@ func (s *server) limitConcurrency(h http.Handler) http.Handler {
 			s.metrics.shed.Inc()
 			writeError(w, r, &Error{Code: CodeUnavailable, Message: "too many searches at once; retry shortly", RetryAfter: 1})
 		}
+	})
+}
+
+// Request bodies are read in full before a concurrency slot is taken, so a client trickling its
+// body holds a connection, not a search slot.
+const (
+	// maxBodyBytes is how much of a body readBodyFirst keeps: the InstantSearch limit (a test
+	// ties them) plus one byte, so the handler sees that a body is too large and says so.
+	maxBodyBytes = 64<<10 + 1
+	// defaultBodyTimeout bounds the time to receive a body, from the end of the headers.
+	defaultBodyTimeout = 5 * time.Second
+)
+
+// readBodyFirst reads up to maxBodyBytes of the request body within the body timeout and hands
+// the handler a body that replays them. A read that fails (the deadline passed, the client
+// left) is replayed too, as the error the handler's own read returns after the bytes that came,
+// so each protocol answers it in its own shape: a 408 for the deadline.
+func (s *server) readBodyFirst(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			h.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		// Without a connection (httptest's recorder) there is no deadline to set; the server's
+		// ReadTimeout still applies.
+		_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+		data, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+		_ = rc.SetReadDeadline(time.Time{})
+		var body io.Reader = bytes.NewReader(data)
+		if err != nil {
+			body = io.MultiReader(body, errReader{err})
+		}
+		r.Body = io.NopCloser(body)
+		h.ServeHTTP(w, r)
+	})
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// withDeadline gives a request the search deadline. The InstantSearch handlers run a batch of
+// searches under it: the batch as a whole stops there, and so does each search in it.
+func (s *server) withDeadline(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.SearchTimeout)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
