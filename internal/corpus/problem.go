@@ -32,6 +32,7 @@ func (p Problem) String() string {
 // reported in Errors and left out.
 type Collection struct {
 	Films    []Film
+	Count    int    // valid films: len(Films), or what CheckDir and CheckFile counted
 	Intro    string // the card format's introduction: text before the first record (first file that has one)
 	Warnings []Problem
 	Errors   []Problem
