@@ -236,14 +236,23 @@ func lock(path string) (func(), error) {
 	}, nil
 }
 
-// removeLeftovers deletes what a killed indexer left behind: unfinished builds and the temporary
-// link of an interrupted switch. The caller holds the lock, so no build is in progress.
+// removeLeftovers deletes what a killed indexer left behind: unfinished builds, finished builds
+// it never switched current to, and the temporary link of an interrupted switch. The caller
+// holds the lock, so no build is in progress. A finished build newer than current was never
+// published (ids start with their time): it was killed between its rename and its switch, and
+// must not count as one of the builds kept. (An operator who points current back at an older
+// build to roll back thus loses the newer ones at the next publish.)
 func removeLeftovers(root string) {
 	builds := filepath.Join(root, buildsDir)
+	cur := ""
+	if dir, err := Current(root); err == nil {
+		cur = filepath.Base(dir)
+	}
 	entries, _ := os.ReadDir(builds)
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), tmpSuffix) {
-			os.RemoveAll(filepath.Join(builds, e.Name()))
+		name := e.Name()
+		if strings.HasSuffix(name, tmpSuffix) || (e.IsDir() && name > cur) {
+			os.RemoveAll(filepath.Join(builds, name))
 		}
 	}
 	links, _ := filepath.Glob(filepath.Join(root, currentLink+".tmp-*"))
