@@ -164,6 +164,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}()
 
 	var ready atomic.Bool
+	// A reindex outlives the request that asks for it, not searchd: shutdown cancels it.
 	rx := &reindexer{cfg: cfg, ix: ix, log: log}
 	handler := api.NewServer(ix, api.Options{
 		Logger:         log,
@@ -176,7 +177,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		TrustedProxyIP: cfg.trustedProxy,
 		AdminKey:       cfg.adminKey,
 		Reload:         func(context.Context) (bool, error) { return ix.Reload() },
-		Reindex:        rx.start,
+		Reindex:        func(context.Context) error { return rx.start(ctx) },
 		Demo:           web.NewHandler(func() string { return ix.Manifest().Intro }),
 		Queries:        algolia.NewQueriesHandler(ix, log),
 		FacetValues:    algolia.NewFacetValuesHandler(ix, log),
@@ -277,7 +278,9 @@ type reindexer struct {
 
 var errReindexRunning = errors.New("a reindex is already running")
 
-func (r *reindexer) start(context.Context) error {
+// start begins a rebuild in the background under parent, searchd's own context: shutdown
+// (SIGTERM) cancels it, and wait then returns within a batch of the build.
+func (r *reindexer) start(parent context.Context) error {
 	if !r.running.CompareAndSwap(false, true) {
 		return errReindexRunning
 	}
@@ -285,10 +288,13 @@ func (r *reindexer) start(context.Context) error {
 	go func() {
 		defer r.wg.Done()
 		defer r.running.Store(false)
-		// Not the request's context: the build outlives the request that asked for it.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		ctx, cancel := context.WithTimeout(parent, 30*time.Minute)
 		defer cancel()
 		m, _, err := index.PublishCorpus(ctx, r.cfg.corpus, r.cfg.index, index.PublishOptions{Version: version})
+		if err != nil && parent.Err() != nil {
+			r.log.Info().Err(err).Msg("reindex cancelled by shutdown; nothing published")
+			return
+		}
 		if err != nil {
 			r.log.Error().Err(err).Msg("reindex failed; the previous build is still served")
 			return

@@ -567,3 +567,62 @@ func damageCopy(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestAttackShutdownDuringReindex asks for an admin reindex of a collection that takes seconds
+// to build and then shuts searchd down (what SIGTERM does: run's context ends). Shutdown
+// waited for the whole build; now it cancels the build and returns promptly, publishing
+// nothing.
+func TestAttackShutdownDuringReindex(t *testing.T) {
+	t.Parallel()
+	const key = "test-admin-key"
+	root := t.TempDir()
+	first, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := t.TempDir()
+	f, err := os.Create(filepath.Join(big, "films.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20_000 {
+		fmt.Fprintf(f, `{"title":"The Crimson Dancer %d","year":%d,"description":"A ballet film about a river, a winter station and the night train number %d."}`+"\n", i, 1900+i%120, i)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d := startEnv(t, func(k string) string { return map[string]string{"SEARCHD_ADMIN_KEY": key}[k] },
+		"--index", root, "--corpus", big, "--poll", "1h")
+	req, _ := http.NewRequest(http.MethodPost, d.base+"/api/admin/reindex", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("reindex = %d; want 202", resp.StatusCode)
+	}
+	time.Sleep(500 * time.Millisecond) // the build is under way
+
+	start := time.Now()
+	d.cancel()
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Errorf("run = %v; want nil", err)
+		}
+		d.done <- err
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return within 30s of shutdown")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("shutdown during a reindex took %v; want under 5s\n%s", took, tail(d.stderr.String(), 3000))
+	}
+	if !strings.Contains(d.stderr.String(), "reindex cancelled by shutdown") {
+		t.Errorf("the cancelled reindex was not logged:\n%s", tail(d.stderr.String(), 2000))
+	}
+	if cur, err := index.Current(root); err != nil || filepath.Base(cur) != first.ID {
+		t.Errorf("current = %s, %v after a cancelled reindex; want %s", cur, err, first.ID)
+	}
+}
