@@ -55,6 +55,8 @@ type config struct {
 	logFormat           string
 	cacheEntries        int
 	cacheMaxAge         time.Duration
+	maxConns            int
+	maxConnsPerClient   int
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, bool, error) {
@@ -75,6 +77,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.trustedProxy, "trusted-proxy", env.String("SEARCHD_TRUSTED_PROXY", ""), "IP of a proxy whose X-Forwarded-For is believed (SEARCHD_TRUSTED_PROXY)")
 	fs.IntVar(&c.cacheEntries, "cache-entries", env.Int("SEARCHD_CACHE_ENTRIES", 1024), "responses kept in the in-process cache; 0 disables (SEARCHD_CACHE_ENTRIES)")
 	fs.DurationVar(&c.cacheMaxAge, "cache-max-age", env.Duration("SEARCHD_CACHE_MAX_AGE", 30*time.Second), "max-age of cacheable answers for browsers, proxies and CDNs (SEARCHD_CACHE_MAX_AGE)")
+	fs.IntVar(&c.maxConns, "max-conns", env.Int("SEARCHD_MAX_CONNS", 4096), "open connections at most; at the cap an idle one is closed to make room; 0: no cap (SEARCHD_MAX_CONNS)")
+	fs.IntVar(&c.maxConnsPerClient, "max-conns-per-client", env.Int("SEARCHD_MAX_CONNS_PER_CLIENT", 256), "open connections from one IP at most, the trusted proxy exempt; 0: no cap (SEARCHD_MAX_CONNS_PER_CLIENT)")
 	fs.StringVar(&c.logFormat, "log-format", env.String("SEARCHD_LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal (SEARCHD_LOG_FORMAT)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -85,6 +89,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if fs.NArg() > 0 {
 		return c, false, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.maxConns < 0 || c.maxConnsPerClient < 0 {
+		return c, false, errors.New("max-conns and max-conns-per-client must not be negative")
 	}
 	if c.poll <= 0 {
 		// time.NewTicker panics on a non-positive interval.
@@ -128,11 +135,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ctx = log.WithContext(ctx)
 
 	// Listen before anything slow, such as a first build, so a busy port fails at once.
-	ln, err := net.Listen("tcp", cfg.addr)
+	tcp, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	defer ln.Close() // a no-op once Serve has closed it
+	defer tcp.Close() // a no-op once Serve has closed it
+	ln := newConnLimiter(tcp, cfg.maxConns, cfg.maxConnsPerClient, cfg.trustedProxy)
 
 	ix, err := openOrBuild(ctx, cfg)
 	if err != nil {
@@ -192,6 +200,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
+		ConnState:         ln.ConnState,
 		ErrorLog:          nil,
 		// Requests keep ctx's logger but not its cancellation: ctx ends when shutdown begins,
 		// and the requests still in flight must drain, not fail.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -625,4 +626,84 @@ func TestAttackShutdownDuringReindex(t *testing.T) {
 	if cur, err := index.Current(root); err != nil || filepath.Base(cur) != first.ID {
 		t.Errorf("current = %s, %v after a cancelled reindex; want %s", cur, err, first.ID)
 	}
+}
+
+// idleConn opens a keep-alive connection from the loopback address from, sends one request
+// and reads its answer, leaving the connection idle. It returns nil when searchd closed the
+// connection instead of answering.
+func idleConn(t *testing.T, base, from string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c, err := d.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		c.Close()
+		return nil
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return c
+}
+
+// closed reports whether searchd has closed c.
+func closed(c net.Conn) bool {
+	c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	_, err := c.Read(make([]byte, 1))
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
+}
+
+// TestAttackIdleConnections holds many idle keep-alive connections, about 23 KB each with no
+// cap (20,000 held 482 MB). Now one client keeps at most --max-conns-per-client, and at
+// --max-conns an idle connection is closed to make room for a new client.
+func TestAttackIdleConnections(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if _, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d := start(t, "--index", root, "--max-conns", "30", "--max-conns-per-client", "10")
+
+	// One client: the first 10 connections are served, the rest closed at once.
+	var held []net.Conn
+	refused := 0
+	for range 15 {
+		if c := idleConn(t, d.base, "127.0.0.2"); c != nil {
+			held = append(held, c)
+		} else {
+			refused++
+		}
+	}
+	if len(held) != 10 || refused != 5 {
+		t.Errorf("15 connections from one client: %d served, %d refused; want 10 and 5", len(held), refused)
+	}
+
+	// Fill the listener with idle connections from other clients, then come as a new one.
+	// (The test's own /readyz connection, idle in its client, counts too.)
+	for _, from := range []string{"127.0.0.3", "127.0.0.4", "127.0.0.5"} {
+		for range 10 {
+			c := idleConn(t, d.base, from)
+			if c == nil {
+				t.Fatalf("a connection from %s with %d held was refused; want an idle one closed for it", from, len(held))
+			}
+			held = append(held, c)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	open := 0
+	for _, c := range held {
+		if !closed(c) {
+			open++
+		}
+	}
+	if open > 30 || open < 29 {
+		t.Errorf("%d of the %d connections held are open; want 29 or 30 (--max-conns 30)", open, len(held))
+	}
+	d.stop(t)
 }
