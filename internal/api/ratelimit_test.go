@@ -2,8 +2,10 @@ package api
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,4 +134,32 @@ func BenchmarkRateLimiterFull(b *testing.B) {
 		l.allow(keys[i%len(keys)])
 		i++
 	}
+}
+
+// FuzzClientIP feeds X-Forwarded-For lines from the trusted proxy. Properties: no panic; the
+// key is the proxy itself or a valid IP written as the last hop of the last line with one.
+func FuzzClientIP(f *testing.F) {
+	for _, s := range []string{"10.0.0.1\n203.0.113.7", "10.0.0.1, 203.0.113.7,", "\n", "::1", "not-an-ip", ",,,", "1.2.3.4\n\n"} {
+		f.Add(s)
+	}
+	s := &server{opts: Options{TrustedProxyIP: "192.0.2.1"}}
+	f.Fuzz(func(t *testing.T, header string) {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = "192.0.2.1:4000"
+		for _, l := range strings.Split(header, "\n") {
+			req.Header.Add("X-Forwarded-For", l)
+		}
+		got := s.clientIP(req)
+		if got == "192.0.2.1" {
+			return
+		}
+		hops := strings.Split(strings.ReplaceAll(header, "\n", ","), ",")
+		last := ""
+		for i := len(hops) - 1; i >= 0 && last == ""; i-- {
+			last = strings.TrimSpace(hops[i])
+		}
+		if ip := net.ParseIP(last); ip == nil || ip.String() != got {
+			t.Fatalf("clientIP(%q) = %q; want the proxy or the last hop %q", header, got, last)
+		}
+	})
 }
