@@ -97,9 +97,14 @@ func (s *snapshot) release() {
 	}
 }
 
-// close closes the Bleve index once; Bleve panics on a second Close.
+// close closes the Bleve index once; Bleve panics on a second Close. A panic inside Close (a
+// damaged build) is dropped: the build is retired either way, and close runs on the goroutine
+// of a search or of a swap, which must live on.
 func (s *snapshot) close() {
-	s.once.Do(func() { s.idx.Close() })
+	s.once.Do(func() {
+		defer func() { _ = recover() }()
+		s.idx.Close()
+	})
 }
 
 // film returns the stored film with the given id.
