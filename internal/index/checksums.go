@@ -63,8 +63,9 @@ func writeChecksums(dir string) error {
 }
 
 // verifyChecksums checks every file the sidecar of the build in dir lists. It returns an error
-// wrapping ErrDamaged when a file is missing, unreadable as listed, or differs from its sum, or
-// when the sidecar is malformed; nil when all match or when there is no sidecar.
+// wrapping ErrDamaged when a file is missing or differs from its sum, or when the sidecar is
+// malformed; a plain error when a file cannot be read; nil when all match or when there is no
+// sidecar.
 func verifyChecksums(dir string) error {
 	f, err := os.Open(filepath.Join(dir, checksumsFile))
 	if errors.Is(err, fs.ErrNotExist) {
@@ -87,8 +88,11 @@ func verifyChecksums(dir string) error {
 	}
 	for _, s := range sums {
 		got, err := hashFile(filepath.Join(dir, filepath.FromSlash(s.path)))
-		if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("%s: %s: %w: %w", dir, s.path, ErrDamaged, err)
+		}
+		if err != nil { // permissions, too many open files: not the build's fault
+			return fmt.Errorf("checksums %s: %w", dir, err)
 		}
 		if got != s.sum {
 			return fmt.Errorf("%s: %s: checksum mismatch: %w", dir, s.path, ErrDamaged)

@@ -97,10 +97,16 @@ func openFallback(root, refused string) (*snapshot, error) {
 	return nil, fmt.Errorf("no good build to fall back to in %s: %w", builds, errors.Join(errs...))
 }
 
-// refuse records that the build in dir was refused with err.
+// refuse records that the build in dir was refused with err, counting it once however often it
+// is tried.
 func (ix *Index) refuse(dir string, err error) {
-	ix.refusals.Add(1)
-	ix.refused.Store(&Refusal{BuildID: filepath.Base(dir), Err: err, At: time.Now(), dir: dir})
+	at := time.Now()
+	if prev := ix.refused.Load(); prev != nil && prev.dir == dir {
+		at = prev.At
+	} else {
+		ix.refusals.Add(1)
+	}
+	ix.refused.Store(&Refusal{BuildID: filepath.Base(dir), Err: err, At: at, dir: dir})
 }
 
 // Refused returns the refusal of the build current names, if it was refused and is still
@@ -117,8 +123,8 @@ func (ix *Index) Refusals() int64 { return ix.refusals.Load() }
 
 // Reload opens the build current points to now, if it is not the one being served, and swaps it
 // in. It reports whether a swap happened. A build that fails to open is refused and the served
-// one kept; the refusal is remembered, so asking again for the same build answers the same
-// error without reading it again.
+// one kept. A damaged build (ErrDamaged) is not read again until current changes: asking again
+// answers the same error. Other failures (a lock held, too many open files) are tried again.
 func (ix *Index) Reload() (bool, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -134,7 +140,7 @@ func (ix *Index) Reload() (bool, error) {
 		ix.refused.Store(nil)
 		return false, nil
 	}
-	if r := ix.refused.Load(); r != nil && r.dir == dir {
+	if r := ix.refused.Load(); r != nil && r.dir == dir && errors.Is(r.Err, ErrDamaged) {
 		return false, r.Err
 	}
 	s, err := openVerified(dir)
