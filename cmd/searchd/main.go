@@ -233,14 +233,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // openOrBuild opens the current build, first building one from the corpus when there is none,
-// so a fresh checkout serves at once.
+// so a fresh checkout serves at once, or when every build is damaged, so a restart does not
+// fail the same way for ever.
 func openOrBuild(ctx context.Context, cfg config) (*index.Index, error) {
 	ix, err := index.Open(cfg.index)
-	if !errors.Is(err, index.ErrNoBuild) {
-		return ix, err
-	}
 	log := zerolog.Ctx(ctx)
-	log.Info().Str("corpus", cfg.corpus).Str("index", cfg.index).Msg("no build yet; indexing the corpus")
+	switch {
+	case err == nil:
+		return ix, nil
+	case errors.Is(err, index.ErrDamaged):
+		log.Error().Err(err).Str("corpus", cfg.corpus).Msg("no build opens; indexing the corpus")
+	case errors.Is(err, index.ErrNoBuild):
+		log.Info().Str("corpus", cfg.corpus).Str("index", cfg.index).Msg("no build yet; indexing the corpus")
+	default:
+		return nil, err
+	}
 	m, c, err := index.PublishCorpus(ctx, cfg.corpus, cfg.index, index.PublishOptions{Version: version})
 	if errors.Is(err, index.ErrBuildRunning) {
 		// Another process (a second replica, an indexer) is building this index: serve its build.

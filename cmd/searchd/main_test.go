@@ -707,3 +707,35 @@ func TestAttackIdleConnections(t *testing.T) {
 	}
 	d.stop(t)
 }
+
+// TestAttackEveryBuildDamaged damages the only build. With no good build to fall back to,
+// searchd would fail the same way on every restart; it indexes the corpus instead, as on a
+// fresh checkout.
+func TestAttackEveryBuildDamaged(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	only, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "builds", only.ID)
+	damageCopy(t, dir, dir+".copy")
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(dir+".copy", dir); err != nil {
+		t.Fatal(err)
+	}
+	d := start(t, "--index", root, "--corpus", corpusDir)
+	var ready readyResponse
+	if code, err := getJSON(http.DefaultClient, d.base+"/readyz", &ready); err != nil || code != http.StatusOK {
+		t.Fatalf("GET /readyz = %d, %v", code, err)
+	}
+	if ready.BuildID == only.ID || ready.DocCount != 10 {
+		t.Errorf("/readyz = %+v; want a new build of the 10 films", ready)
+	}
+	if !strings.Contains(d.stderr.String(), "no build opens; indexing the corpus") {
+		t.Errorf("the rebuild was not logged:\n%s", tail(d.stderr.String(), 2000))
+	}
+	d.stop(t)
+}
