@@ -110,8 +110,9 @@ func (s *server) readBodyFirst(h http.Handler) http.Handler {
 		// Without a connection (httptest's recorder) there is no deadline to set; the server's
 		// ReadTimeout still applies.
 		_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+		// The deadline stays: the server drains what is left of a body too large under it,
+		// and sets its own deadlines for the next request on the connection.
 		data, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
-		_ = rc.SetReadDeadline(time.Time{})
 		var body io.Reader = bytes.NewReader(data)
 		if err != nil {
 			body = io.MultiReader(body, errReader{err})
