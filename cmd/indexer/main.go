@@ -107,12 +107,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.check {
 		fmt.Fprintf(stdout, "checked %d films: %s, %s\n",
-			c.Count, plural(len(c.Errors), "error"), plural(len(c.Warnings), "warning"))
+			c.Count, plural(corpus.CountProblems(c.Errors), "error"), plural(corpus.CountProblems(c.Warnings), "warning"))
 		return invalid(cfg.corpus, c)
 	}
 	if err := invalid(cfg.corpus, c); err != nil {
 		fmt.Fprintf(stdout, "indexed 0 films: %s, %s; nothing published\n",
-			plural(len(c.Errors), "error"), plural(len(c.Warnings), "warning"))
+			plural(corpus.CountProblems(c.Errors), "error"), plural(corpus.CountProblems(c.Warnings), "warning"))
 		return err
 	}
 	// A signal during loading should not start a build.
@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	fmt.Fprintf(stdout, "indexed %d films (%s) in %.2f s, %.0f films/s, %.1f MB, build %s\n",
-		man.DocCount, plural(len(c.Warnings), "warning"), secs, float64(man.DocCount)/secs,
+		man.DocCount, plural(corpus.CountProblems(c.Warnings), "warning"), secs, float64(man.DocCount)/secs,
 		float64(man.SizeBytes)/1e6, man.ID)
 	return nil
 }
@@ -208,7 +208,7 @@ func invalid(path string, c *corpus.Collection) error {
 	if len(c.Errors) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: %w: %s", path, corpus.ErrInvalid, plural(len(c.Errors), "error"))
+	return fmt.Errorf("%s: %w: %s", path, corpus.ErrInvalid, plural(corpus.CountProblems(c.Errors), "error"))
 }
 
 func plural(n int, noun string) string {

@@ -133,7 +133,7 @@ func TestAttackManyLines(t *testing.T) {
 	if c.Count != films || len(c.Films) != 0 {
 		t.Errorf("CheckFile: Count %d, %d films kept; want %d and none", c.Count, len(c.Films), films)
 	}
-	if len(c.Errors) != MaxProblems+1 || c.Errors[MaxProblems].Reason != fmt.Sprintf("%d more errors not listed", films-MaxProblems) {
+	if len(c.Errors) != MaxProblems+1 || c.Errors[MaxProblems].More != films-MaxProblems || CountProblems(c.Errors) != films {
 		t.Errorf("CheckFile: %d errors, last %v; want %d and a count of the rest", len(c.Errors), c.Errors[len(c.Errors)-1], MaxProblems+1)
 	}
 	if held > 16<<20 {

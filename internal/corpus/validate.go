@@ -65,10 +65,10 @@ func (c *checker) warnf(line int, format string, args ...any) {
 // done closes the stream: problems past MaxProblems are summed up in one last problem each.
 func (c *checker) done() {
 	if c.moreErrs > 0 {
-		c.errs = append(c.errs, Problem{File: c.name, Reason: fmt.Sprintf("%d more errors not listed", c.moreErrs)})
+		c.errs = append(c.errs, Problem{File: c.name, Reason: fmt.Sprintf("%d more errors not listed", c.moreErrs), More: c.moreErrs})
 	}
 	if c.moreWarn > 0 {
-		c.warns = append(c.warns, Problem{File: c.name, Reason: fmt.Sprintf("%d more warnings not listed", c.moreWarn)})
+		c.warns = append(c.warns, Problem{File: c.name, Reason: fmt.Sprintf("%d more warnings not listed", c.moreWarn), More: c.moreWarn})
 	}
 }
 
