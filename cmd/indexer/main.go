@@ -94,7 +94,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	start := time.Now()
-	src, err := load(cfg.corpus)
+	src, err := load(cfg.corpus, cfg.check)
 	if err != nil {
 		return err
 	}
@@ -107,12 +107,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if cfg.check {
 		fmt.Fprintf(stdout, "checked %d films: %s, %s\n",
-			len(c.Films), plural(len(c.Errors), "error"), plural(len(c.Warnings), "warning"))
+			c.Count, plural(corpus.CountProblems(c.Errors), "error"), plural(corpus.CountProblems(c.Warnings), "warning"))
 		return invalid(cfg.corpus, c)
 	}
 	if err := invalid(cfg.corpus, c); err != nil {
 		fmt.Fprintf(stdout, "indexed 0 films: %s, %s; nothing published\n",
-			plural(len(c.Errors), "error"), plural(len(c.Warnings), "warning"))
+			plural(corpus.CountProblems(c.Errors), "error"), plural(corpus.CountProblems(c.Warnings), "warning"))
 		return err
 	}
 	// A signal during loading should not start a build.
@@ -145,7 +145,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	fmt.Fprintf(stdout, "indexed %d films (%s) in %.2f s, %.0f films/s, %.1f MB, build %s\n",
-		man.DocCount, plural(len(c.Warnings), "warning"), secs, float64(man.DocCount)/secs,
+		man.DocCount, plural(corpus.CountProblems(c.Warnings), "warning"), secs, float64(man.DocCount)/secs,
 		float64(man.SizeBytes)/1e6, man.ID)
 	return nil
 }
@@ -159,8 +159,9 @@ type source struct {
 // load reads a collection directory, or a single .jsonl/.txt file together with the
 // companies.json and synonyms.json beside it when present, as a directory would be read.
 // Validation findings, a bad synonyms file among them, end up in the collection's Errors and
-// Warnings; only I/O errors are returned.
-func load(path string) (source, error) {
+// Warnings; only I/O errors are returned. With check, no films are kept, only counted, so a
+// check runs in memory that grows with the number of films, not their size.
+func load(path string, check bool) (source, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return source{}, fmt.Errorf("corpus: %w", err)
@@ -168,7 +169,11 @@ func load(path string) (source, error) {
 	dir := path
 	var c *corpus.Collection
 	if info.IsDir() {
-		if c, err = corpus.LoadDir(path); err != nil {
+		loadDir := corpus.LoadDir
+		if check {
+			loadDir = corpus.CheckDir
+		}
+		if c, err = loadDir(path); err != nil {
 			return source{}, err
 		}
 	} else {
@@ -179,7 +184,11 @@ func load(path string) (source, error) {
 		if _, err := os.Stat(gazPath); err == nil {
 			gaz, gazErr = corpus.LoadGazetteer(gazPath)
 		}
-		if c, err = corpus.LoadFile(path, gaz); err != nil {
+		loadFile := corpus.LoadFile
+		if check {
+			loadFile = corpus.CheckFile
+		}
+		if c, err = loadFile(path, gaz); err != nil {
 			return source{}, err
 		}
 		if gazErr != nil {
@@ -199,7 +208,7 @@ func invalid(path string, c *corpus.Collection) error {
 	if len(c.Errors) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: %w: %s", path, corpus.ErrInvalid, plural(len(c.Errors), "error"))
+	return fmt.Errorf("%s: %w: %s", path, corpus.ErrInvalid, plural(corpus.CountProblems(c.Errors), "error"))
 }
 
 func plural(n int, noun string) string {

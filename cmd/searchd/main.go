@@ -56,6 +56,8 @@ type config struct {
 	logFormat           string
 	cacheEntries        int
 	cacheMaxAge         time.Duration
+	maxConns            int
+	maxConnsPerClient   int
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, bool, error) {
@@ -68,7 +70,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.corpus, "corpus", env.String("SEARCHD_CORPUS", "corpus"), "corpus directory, indexed when there is no build yet (SEARCHD_CORPUS)")
 	origins := fs.String("cors-origins", env.String("SEARCHD_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API; empty allows any (SEARCHD_CORS_ORIGINS)")
 	fs.DurationVar(&c.poll, "poll", env.Duration("SEARCHD_POLL", 2*time.Second), "how often to look for a new build (SEARCHD_POLL)")
-	fs.DurationVar(&c.searchTimeout, "search-timeout", env.Duration("SEARCHD_SEARCH_TIMEOUT", 2*time.Second), "deadline of one search (SEARCHD_SEARCH_TIMEOUT)")
+	fs.DurationVar(&c.searchTimeout, "search-timeout", env.Duration("SEARCHD_SEARCH_TIMEOUT", 2*time.Second), "deadline of one search, and of one InstantSearch batch (SEARCHD_SEARCH_TIMEOUT)")
 	fs.DurationVar(&c.drainDelay, "drain-delay", env.Duration("SEARCHD_DRAIN_DELAY", 0), "how long /readyz fails before shutdown starts, for load balancers (SEARCHD_DRAIN_DELAY)")
 	fs.IntVar(&c.maxConcurrent, "max-concurrent", env.Int("SEARCHD_MAX_CONCURRENT", 64), "searches at once before 503 (SEARCHD_MAX_CONCURRENT)")
 	fs.Float64Var(&c.rate, "rate", env.Float("SEARCHD_RATE", 50), "requests per second per client; negative disables (SEARCHD_RATE)")
@@ -76,6 +78,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.trustedProxy, "trusted-proxy", env.String("SEARCHD_TRUSTED_PROXY", ""), "IP of a proxy whose X-Forwarded-For is believed (SEARCHD_TRUSTED_PROXY)")
 	fs.IntVar(&c.cacheEntries, "cache-entries", env.Int("SEARCHD_CACHE_ENTRIES", 1024), "responses kept in the in-process cache; 0 disables (SEARCHD_CACHE_ENTRIES)")
 	fs.DurationVar(&c.cacheMaxAge, "cache-max-age", env.Duration("SEARCHD_CACHE_MAX_AGE", 30*time.Second), "max-age of cacheable answers for browsers, proxies and CDNs (SEARCHD_CACHE_MAX_AGE)")
+	fs.IntVar(&c.maxConns, "max-conns", env.Int("SEARCHD_MAX_CONNS", 4096), "open connections at most; at the cap an idle one is closed to make room; 0: no cap (SEARCHD_MAX_CONNS)")
+	fs.IntVar(&c.maxConnsPerClient, "max-conns-per-client", env.Int("SEARCHD_MAX_CONNS_PER_CLIENT", 256), "open connections from one IP at most, the trusted proxy exempt; 0: no cap (SEARCHD_MAX_CONNS_PER_CLIENT)")
 	fs.StringVar(&c.logFormat, "log-format", env.String("SEARCHD_LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal (SEARCHD_LOG_FORMAT)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -86,6 +90,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if fs.NArg() > 0 {
 		return c, false, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if c.maxConns < 0 || c.maxConnsPerClient < 0 {
+		return c, false, errors.New("max-conns and max-conns-per-client must not be negative")
 	}
 	if c.poll <= 0 {
 		// time.NewTicker panics on a non-positive interval.
@@ -129,17 +136,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ctx = log.WithContext(ctx)
 
 	// Listen before anything slow, such as a first build, so a busy port fails at once.
-	ln, err := net.Listen("tcp", cfg.addr)
+	tcp, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	defer ln.Close() // a no-op once Serve has closed it
+	defer tcp.Close() // a no-op once Serve has closed it
+	ln := newConnLimiter(tcp, cfg.maxConns, cfg.maxConnsPerClient, cfg.trustedProxy)
 
 	ix, err := openOrBuild(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer ix.Close()
+	if r, ok := ix.Refused(); ok {
+		log.Error().Err(r.Err).Str("refused_build", r.BuildID).Str("build_id", ix.Manifest().ID).
+			Msg("current build refused; serving the newest good build instead")
+	}
 
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -166,6 +178,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn().Err(err).Msg("collection name unreadable; the demo page uses neutral words")
 	}
 	var ready atomic.Bool
+	// A reindex outlives the request that asks for it, not searchd: shutdown cancels it.
 	rx := &reindexer{cfg: cfg, ix: ix, log: log}
 	handler := api.NewServer(ix, api.Options{
 		Logger:         log,
@@ -178,7 +191,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		TrustedProxyIP: cfg.trustedProxy,
 		AdminKey:       cfg.adminKey,
 		Reload:         func(context.Context) (bool, error) { return ix.Reload() },
-		Reindex:        rx.start,
+		Reindex:        func(context.Context) error { return rx.start(ctx) },
 		Demo:           web.NewHandler(func() web.About { return web.About{Name: about.Name, Intro: ix.Manifest().Intro} }),
 		Queries:        algolia.NewQueriesHandler(ix, log),
 		FacetValues:    algolia.NewFacetValuesHandler(ix, log),
@@ -193,6 +206,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
+		ConnState:         ln.ConnState,
 		ErrorLog:          nil,
 		// Requests keep ctx's logger but not its cancellation: ctx ends when shutdown begins,
 		// and the requests still in flight must drain, not fail.
@@ -225,14 +239,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // openOrBuild opens the current build, first building one from the corpus when there is none,
-// so a fresh checkout serves at once.
+// so a fresh checkout serves at once, or when every build is damaged, so a restart does not
+// fail the same way for ever.
 func openOrBuild(ctx context.Context, cfg config) (*index.Index, error) {
 	ix, err := index.Open(cfg.index)
-	if !errors.Is(err, index.ErrNoBuild) {
-		return ix, err
-	}
 	log := zerolog.Ctx(ctx)
-	log.Info().Str("corpus", cfg.corpus).Str("index", cfg.index).Msg("no build yet; indexing the corpus")
+	switch {
+	case err == nil:
+		return ix, nil
+	case errors.Is(err, index.ErrDamaged):
+		log.Error().Err(err).Str("corpus", cfg.corpus).Msg("no build opens; indexing the corpus")
+	case errors.Is(err, index.ErrNoBuild):
+		log.Info().Str("corpus", cfg.corpus).Str("index", cfg.index).Msg("no build yet; indexing the corpus")
+	default:
+		return nil, err
+	}
 	m, c, err := index.PublishCorpus(ctx, cfg.corpus, cfg.index, index.PublishOptions{Version: version})
 	if errors.Is(err, index.ErrBuildRunning) {
 		// Another process (a second replica, an indexer) is building this index: serve its build.
@@ -279,7 +300,9 @@ type reindexer struct {
 
 var errReindexRunning = errors.New("a reindex is already running")
 
-func (r *reindexer) start(context.Context) error {
+// start begins a rebuild in the background under parent, searchd's own context: shutdown
+// (SIGTERM) cancels it, and wait then returns within a batch of the build.
+func (r *reindexer) start(parent context.Context) error {
 	if !r.running.CompareAndSwap(false, true) {
 		return errReindexRunning
 	}
@@ -287,10 +310,13 @@ func (r *reindexer) start(context.Context) error {
 	go func() {
 		defer r.wg.Done()
 		defer r.running.Store(false)
-		// Not the request's context: the build outlives the request that asked for it.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+		ctx, cancel := context.WithTimeout(parent, 30*time.Minute)
 		defer cancel()
 		m, _, err := index.PublishCorpus(ctx, r.cfg.corpus, r.cfg.index, index.PublishOptions{Version: version})
+		if err != nil && parent.Err() != nil {
+			r.log.Info().Err(err).Msg("reindex cancelled by shutdown; nothing published")
+			return
+		}
 		if err != nil {
 			r.log.Error().Err(err).Msg("reindex failed; the previous build is still served")
 			return

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -477,4 +482,260 @@ func TestRunTwoStartOnEmptyIndex(t *testing.T) {
 	if ids[0] != ids[1] {
 		t.Errorf("the two serve builds %v; want the one build", ids)
 	}
+}
+
+// TestAttackDamagedBuildAtStart points current at a copy of the served build with random bytes
+// in its segment, which made searchd panic on every start. Now it starts on the good build, says
+// so in /readyz and /metrics, and refuses the damaged build again on SIGHUP's path (Reload).
+func TestAttackDamagedBuildAtStart(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	good, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := good.ID + "-damaged"
+	damageCopy(t, filepath.Join(root, "builds", good.ID), filepath.Join(root, "builds", bad))
+	if err := os.Remove(filepath.Join(root, "current")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("builds", bad), filepath.Join(root, "current")); err != nil {
+		t.Fatal(err)
+	}
+
+	d := start(t, "--index", root, "--poll", "50ms")
+	client := &http.Client{Timeout: 10 * time.Second}
+	var ready struct {
+		readyResponse
+		Refused struct {
+			BuildID string `json:"build_id"`
+			Reason  string `json:"reason"`
+		} `json:"refused"`
+	}
+	if code, err := getJSON(client, d.base+"/readyz", &ready); err != nil || code != http.StatusOK {
+		t.Fatalf("GET /readyz = %d, %v", code, err)
+	}
+	if ready.BuildID != good.ID || ready.Refused.BuildID != bad || ready.Refused.Reason != "the build is damaged" {
+		t.Errorf("/readyz = %+v; want %s served and %s refused as damaged", ready, good.ID, bad)
+	}
+	var res searchResponse
+	if code, err := getJSON(client, d.base+"/api/search?q=swan", &res); err != nil || code != http.StatusOK || res.Total == 0 {
+		t.Errorf("search on the fallback build = %d, %+v, %v; want hits", code, res, err)
+	}
+	time.Sleep(200 * time.Millisecond) // a few polls: each must keep the good build
+	resp, err := client.Get(d.base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{"searchd_build_refused 1", "searchd_build_refusals_total 1", `searchd_build_info{build_id="` + good.ID} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if !strings.Contains(d.stderr.String(), "current build refused") {
+		t.Errorf("the refusal was not logged:\n%s", d.stderr)
+	}
+	d.stop(t)
+}
+
+// damageCopy copies the build in from to to and writes random bytes over a tenth of its
+// segment, 10% in: the damage that panicked Bleve while it loaded facet columns.
+func damageCopy(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, de fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if de.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(p, ".zap") {
+			rng := rand.New(rand.NewPCG(1, 13))
+			for i := len(b) / 10; i < len(b)/10+256 && i < len(b); i++ {
+				b[i] = byte(rng.Uint32())
+			}
+		}
+		return os.WriteFile(filepath.Join(to, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAttackShutdownDuringReindex asks for an admin reindex of a collection that takes seconds
+// to build and then shuts searchd down (what SIGTERM does: run's context ends). Shutdown
+// waited for the whole build; now it cancels the build and returns promptly, publishing
+// nothing.
+func TestAttackShutdownDuringReindex(t *testing.T) {
+	t.Parallel()
+	const key = "test-admin-key"
+	root := t.TempDir()
+	first, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := t.TempDir()
+	f, err := os.Create(filepath.Join(big, "films.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20_000 {
+		fmt.Fprintf(f, `{"title":"The Crimson Dancer %d","year":%d,"description":"A ballet film about a river, a winter station and the night train number %d."}`+"\n", i, 1900+i%120, i)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d := startEnv(t, func(k string) string { return map[string]string{"SEARCHD_ADMIN_KEY": key}[k] },
+		"--index", root, "--corpus", big, "--poll", "1h")
+	req, _ := http.NewRequest(http.MethodPost, d.base+"/api/admin/reindex", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("reindex = %d; want 202", resp.StatusCode)
+	}
+	time.Sleep(500 * time.Millisecond) // the build is under way
+
+	start := time.Now()
+	d.cancel()
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Errorf("run = %v; want nil", err)
+		}
+		d.done <- err
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return within 30s of shutdown")
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("shutdown during a reindex took %v; want under 5s\n%s", took, tail(d.stderr.String(), 3000))
+	}
+	if !strings.Contains(d.stderr.String(), "reindex cancelled by shutdown") {
+		t.Errorf("the cancelled reindex was not logged:\n%s", tail(d.stderr.String(), 2000))
+	}
+	if cur, err := index.Current(root); err != nil || filepath.Base(cur) != first.ID {
+		t.Errorf("current = %s, %v after a cancelled reindex; want %s", cur, err, first.ID)
+	}
+}
+
+// idleConn opens a keep-alive connection from the loopback address from, sends one request
+// and reads its answer, leaving the connection idle. It returns nil when searchd closed the
+// connection instead of answering.
+func idleConn(t *testing.T, base, from string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(from)}}
+	c, err := d.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	fmt.Fprintf(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		c.Close()
+		return nil
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return c
+}
+
+// closed reports whether searchd has closed c.
+func closed(c net.Conn) bool {
+	c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	_, err := c.Read(make([]byte, 1))
+	var ne net.Error
+	return !(errors.As(err, &ne) && ne.Timeout())
+}
+
+// TestAttackIdleConnections holds many idle keep-alive connections, about 23 KB each with no
+// cap (20,000 held 482 MB). Now one client keeps at most --max-conns-per-client, and at
+// --max-conns an idle connection is closed to make room for a new client.
+func TestAttackIdleConnections(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	if _, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d := start(t, "--index", root, "--max-conns", "30", "--max-conns-per-client", "10")
+
+	// One client: the first 10 connections are served, the rest closed at once.
+	var held []net.Conn
+	refused := 0
+	for range 15 {
+		if c := idleConn(t, d.base, "127.0.0.2"); c != nil {
+			held = append(held, c)
+		} else {
+			refused++
+		}
+	}
+	if len(held) != 10 || refused != 5 {
+		t.Errorf("15 connections from one client: %d served, %d refused; want 10 and 5", len(held), refused)
+	}
+
+	// Fill the listener with idle connections from other clients, then come as a new one.
+	// (The test's own /readyz connection, idle in its client, counts too.)
+	for _, from := range []string{"127.0.0.3", "127.0.0.4", "127.0.0.5"} {
+		for range 10 {
+			c := idleConn(t, d.base, from)
+			if c == nil {
+				t.Fatalf("a connection from %s with %d held was refused; want an idle one closed for it", from, len(held))
+			}
+			held = append(held, c)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	open := 0
+	for _, c := range held {
+		if !closed(c) {
+			open++
+		}
+	}
+	if open > 30 || open < 29 {
+		t.Errorf("%d of the %d connections held are open; want 29 or 30 (--max-conns 30)", open, len(held))
+	}
+	d.stop(t)
+}
+
+// TestAttackEveryBuildDamaged damages the only build. With no good build to fall back to,
+// searchd would fail the same way on every restart; it indexes the corpus instead, as on a
+// fresh checkout.
+func TestAttackEveryBuildDamaged(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	only, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "builds", only.ID)
+	damageCopy(t, dir, dir+".copy")
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(dir+".copy", dir); err != nil {
+		t.Fatal(err)
+	}
+	d := start(t, "--index", root, "--corpus", corpusDir)
+	var ready readyResponse
+	if code, err := getJSON(http.DefaultClient, d.base+"/readyz", &ready); err != nil || code != http.StatusOK {
+		t.Fatalf("GET /readyz = %d, %v", code, err)
+	}
+	if ready.BuildID == only.ID || ready.DocCount != 10 {
+		t.Errorf("/readyz = %+v; want a new build of the 10 films", ready)
+	}
+	if !strings.Contains(d.stderr.String(), "no build opens; indexing the corpus") {
+		t.Errorf("the rebuild was not logged:\n%s", tail(d.stderr.String(), 2000))
+	}
+	d.stop(t)
 }

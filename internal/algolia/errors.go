@@ -16,9 +16,17 @@ import (
 type apiError struct {
 	status int
 	msg    string
+	cause  error // for the log; never shown
 }
 
-func (e *apiError) Error() string { return e.msg }
+func (e *apiError) Error() string {
+	if e.cause != nil {
+		return e.msg + ": " + e.cause.Error()
+	}
+	return e.msg
+}
+
+func (e *apiError) Unwrap() error { return e.cause }
 
 func badRequest(format string, args ...any) error {
 	return &apiError{status: http.StatusBadRequest, msg: fmt.Sprintf(format, args...)}
@@ -57,8 +65,14 @@ func writeError(w http.ResponseWriter, r *http.Request, log *zerolog.Logger, err
 	case status == 0:
 		log.Debug().Err(err).Msg("client went away")
 		return
+	case status == http.StatusServiceUnavailable:
+		log.Warn().Err(err).Int("status", status).Msg("algolia request refused")
+		w.Header().Set("Retry-After", "1")
 	case status >= 500:
 		log.Error().Err(err).Int("status", status).Msg("algolia request failed")
+	case status == http.StatusRequestTimeout:
+		// The connection's read side is spent: say so, and do not reuse it.
+		w.Header().Set("Connection", "close")
 	}
 	writeJSON(w, status, errorBody{Message: msg, Status: status})
 }

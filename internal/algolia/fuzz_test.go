@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -64,6 +65,32 @@ func FuzzParams(f *testing.F) {
 			if err != nil || !reflect.DeepEqual(back, p) {
 				t.Fatalf("parse(encode(p)) = %+v, %v\nwant p = %+v", back, err, p)
 			}
+		}
+	})
+}
+
+// FuzzBodyText checks readBody's text check on any body: it never panics, and what it accepts
+// decodes with no U+FFFD that the body did not spell out itself.
+func FuzzBodyText(f *testing.F) {
+	for _, s := range []string{
+		`{"requests":[{"params":{"query":"swan"}}]}`,
+		`{"q":"\ud83c\udfac"}`, `{"q":"\udc00"}`, `{"q":"\ud83c"}`, `{"q":"\ud83c\u0041"}`,
+		`{"q":"\\udc00"}`, `{"q":"\\\udc00"}`, `{"q":"\u"}`, `"\uD83C\uDFAC"`, "\"\xff\"", `"\ufffd"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !utf8.Valid(data) || !pairedSurrogates(data) {
+			return
+		}
+		var v any
+		if json.Unmarshal(data, &v) != nil {
+			return
+		}
+		out, _ := json.Marshal(v)
+		spelled := strings.Contains(string(data), "\ufffd") || strings.Contains(strings.ToLower(string(data)), `\ufffd`)
+		if strings.Contains(string(out), "\ufffd") && !spelled {
+			t.Fatalf("accepted %q, which decodes to U+FFFD: %s", data, out)
 		}
 	})
 }

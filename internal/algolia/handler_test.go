@@ -353,3 +353,37 @@ func TestSearchFailures(t *testing.T) {
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+// TestAttackInvalidUTF8 sends text the native API refuses: raw bytes that are not UTF-8 and
+// escapes of half a surrogate pair. encoding/json turned both into U+FFFD and searched for it;
+// now both endpoints refuse them with a 400 envelope, while a whole pair is still searched.
+func TestAttackInvalidUTF8(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, testIndex(t))
+	for _, tc := range []struct {
+		name, path, body string
+		status           int
+	}{
+		{"raw byte in the query", "/1/indexes/*/queries", "{\"requests\":[{\"params\":{\"query\":\"swan\xff\"}}]}", 400},
+		{"overlong encoding", "/1/indexes/*/queries", "{\"requests\":[{\"params\":{\"query\":\"\xc0\xaf\"}}]}", 400},
+		{"lone low surrogate", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"swan\udc00"}}]}`, 400},
+		{"lone high surrogate", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"\ud83c swan"}}]}`, 400},
+		{"high surrogate at the end", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"\ud83c"}}]}`, 400},
+		{"two high surrogates", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"\ud83c\ud83c"}}]}`, 400},
+		{"lone surrogate in a name", "/1/indexes/*/queries", `{"requests":[{"indexName":"\udfff"}]}`, 400},
+		{"facet search, raw byte", "/1/indexes/films/facets/companies/query", "{\"facetQuery\":\"bol\xfe\"}", 400},
+		{"facet search, lone surrogate", "/1/indexes/films/facets/companies/query", `{"facetQuery":"\uDBFF"}`, 400},
+		{"a whole pair", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"swan \ud83c\udfac"}}]}`, 200},
+		{"an escaped backslash before u", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"swan \\udc00"}}]}`, 200},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, got, raw := post(t, srv.URL+tc.path, "text/plain", tc.body)
+			if status != tc.status {
+				t.Fatalf("status %d, body %.200s; want %d", status, raw, tc.status)
+			}
+			if tc.status == 400 && (got.Status != 400 || !strings.Contains(got.Message, "UTF-8")) {
+				t.Errorf("body %.200s; want Algolia's envelope saying the body must be UTF-8", raw)
+			}
+		})
+	}
+}

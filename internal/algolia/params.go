@@ -12,9 +12,13 @@ import (
 	"filmsearch/internal/index"
 )
 
+// MaxBodyBytes is the largest request body either endpoint reads; larger ones are refused with
+// 413. A router that reads bodies ahead of the handlers must read at least one byte more.
+const MaxBodyBytes = 64 << 10
+
 // Limits: the native API's where it has one, else small enough to be harmless.
 const (
-	maxBody            = 64 << 10
+	maxBody            = MaxBodyBytes
 	maxRequests        = 50
 	maxHitsPerPage     = index.MaxPerPage
 	maxDepth           = index.MaxDepth // hits beyond this rank are never returned

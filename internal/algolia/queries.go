@@ -3,11 +3,14 @@ package algolia
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -76,16 +79,67 @@ func queryFromFields(top fields) (query, error) {
 }
 
 // readBody decodes the JSON body into v whatever the Content-Type: algoliasearch sends JSON as
-// text/plain or form-encoded to spare the browser a preflight.
+// text/plain or form-encoded to spare the browser a preflight. A body that is not UTF-8, or
+// that escapes half of a surrogate pair, is refused rather than decoded into U+FFFD, as the
+// native API refuses such text. A body not received in time is a 408, one cut short a 400.
 func readBody(w http.ResponseWriter, r *http.Request, v any) error {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
 		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &apiError{status: http.StatusRequestTimeout, msg: "the request body was not received in time"}
+	case err != nil:
+		return &apiError{status: http.StatusBadRequest, msg: "the request body was cut short", cause: err}
+	}
+	if !utf8.Valid(data) || !pairedSurrogates(data) {
+		return badRequest("the body must be UTF-8 text")
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return badRequest("the body must be a JSON object")
 	}
 	return nil
+}
+
+// pairedSurrogates reports whether every \u escape of a UTF-16 surrogate in the JSON text data
+// is half of a pair, high then low. encoding/json decodes a lone one into U+FFFD. Outside
+// strings JSON has no backslashes, so the text is scanned without parsing it.
+func pairedSurrogates(data []byte) bool {
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' {
+			continue
+		}
+		r, ok := escapedRune(data, i)
+		i++ // the escaped character; a \u escape's digits are skipped below
+		if !ok {
+			continue
+		}
+		i += 4
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return false // a low half with no high half before it
+		case r >= 0xD800 && r <= 0xDBFF:
+			lo, ok := escapedRune(data, i+1)
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return false
+			}
+			i += 6
+		}
+	}
+	return true
+}
+
+// escapedRune decodes the \uXXXX escape at data[i:], if there is one.
+func escapedRune(data []byte, i int) (rune, bool) {
+	if i+6 > len(data) || data[i] != '\\' || data[i+1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(data[i+2:i+6]), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	return rune(n), true
 }
 
 // logger prefers the request's logger (with its request id) to the handler's own.
@@ -99,8 +153,10 @@ func logger(r *http.Request, log *zerolog.Logger) *zerolog.Logger {
 // NewQueriesHandler serves POST /1/indexes/*/queries: {"requests": [...]} with at most 50
 // requests, answered in order as {"results": [...]}. A request of "type": "facet" is a facet
 // value search. If any request is invalid the whole batch fails with 400, as on Algolia; a
-// failed search fails it with 503 (timeout, index closed) or 500. The handler is safe for
-// concurrent use.
+// failed search fails it with 503 (timeout, index closed) or 500. Each search runs under the
+// request's context: when it has a deadline (searchd's router sets one for the whole batch),
+// the batch stops there, between searches or inside one, and answers 503. The handler is safe
+// for concurrent use.
 func NewQueriesHandler(s Searcher, log zerolog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log := logger(r, &log)
@@ -128,13 +184,23 @@ func NewQueriesHandler(s Searcher, log zerolog.Logger) http.Handler {
 			}
 			qs[i] = q
 		}
+		ctx := r.Context()
 		results := make([]any, len(qs))
 		for i, q := range qs {
+			// A search that ignores its context cannot carry the batch past the deadline
+			// by more than itself.
+			if err := ctx.Err(); err != nil {
+				writeError(w, r, log, err)
+				return
+			}
 			var err error
 			if q.facet != "" {
-				results[i], err = searchFacetValues(r.Context(), s, q.facet, q.params)
+				results[i], err = searchFacetValues(ctx, s, q.facet, q.params)
 			} else {
-				results[i], err = searchHits(r.Context(), s, q)
+				results[i], err = searchHits(ctx, s, q)
+			}
+			if err == nil && ctx.Err() != nil {
+				err = ctx.Err() // finished late: the batch is past its deadline all the same
 			}
 			if err != nil {
 				writeError(w, r, log, err)

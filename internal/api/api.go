@@ -31,7 +31,8 @@ type Options struct {
 	// it off when shutdown begins, so load balancers drain first.
 	Ready func() bool
 
-	SearchTimeout  time.Duration // per search; 0 means 2s
+	SearchTimeout  time.Duration // per search, and per InstantSearch batch; 0 means 2s
+	BodyTimeout    time.Duration // to receive a request body; 0 means 5s
 	MaxConcurrent  int           // searches at once; 0 means 64
 	RatePerSecond  float64       // per client; 0 means 50, negative disables
 	RateBurst      int           // per client; 0 means 100
@@ -59,6 +60,9 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.SearchTimeout <= 0 {
 		o.SearchTimeout = 2 * time.Second
+	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = defaultBodyTimeout
 	}
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = 64

@@ -42,18 +42,19 @@ func requestKey(r *http.Request) (string, bool) {
 	return r.URL.Path + "?" + v.Encode(), true
 }
 
+// isStar reports whether an If-None-Match header is "*".
+func isStar(header string) bool { return strings.TrimSpace(header) == "*" }
+
 func etagFor(build, key string) string {
 	sum := sha256.Sum256([]byte(build + "\x00" + key))
 	return `W/"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
-// etagMatches reports whether an If-None-Match header names tag, by weak comparison.
+// etagMatches reports whether an If-None-Match header names tag, by weak comparison. "*" names
+// no tag: it matches any current representation, which only the handler can tell exists.
 func etagMatches(header, tag string) bool {
-	if header == "" {
+	if header == "" || isStar(header) {
 		return false
-	}
-	if strings.TrimSpace(header) == "*" {
-		return true
 	}
 	want := strings.TrimPrefix(tag, "W/")
 	for _, t := range strings.Split(header, ",") {
@@ -78,11 +79,14 @@ func (s *server) cacheable(h http.Handler) http.Handler {
 			return
 		}
 		tag := etagFor(build, key)
-		if etagMatches(r.Header.Get("If-None-Match"), tag) {
+		inm := r.Header.Get("If-None-Match")
+		if etagMatches(inm, tag) {
 			s.setCacheHeaders(w.Header(), tag)
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
+		// "*" is a 304 only when the answer would be a 200: a 400 or a 404 stays one.
+		star := isStar(inm)
 		if s.cache != nil {
 			if e, ok := s.cache.get(build, key); ok {
 				s.metrics.cache.WithLabelValues("hit").Inc()
@@ -90,6 +94,10 @@ func (s *server) cacheable(h http.Handler) http.Handler {
 					s.insights.record(e.note.query, e.note.total)
 				}
 				s.setCacheHeaders(w.Header(), tag)
+				if star {
+					w.WriteHeader(http.StatusNotModified)
+					return
+				}
 				w.Header().Set("Content-Type", "application/json; charset=utf-8")
 				w.Header().Set("X-Content-Type-Options", "nosniff")
 				w.WriteHeader(http.StatusOK)
@@ -98,7 +106,7 @@ func (s *server) cacheable(h http.Handler) http.Handler {
 			}
 			s.metrics.cache.WithLabelValues("miss").Inc()
 		}
-		cw := &cacheWriter{ResponseWriter: w, s: s, tag: tag, keep: s.cache != nil}
+		cw := &cacheWriter{ResponseWriter: w, s: s, tag: tag, keep: s.cache != nil, notModified: star}
 		note := &searchNote{}
 		h.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), searchNoteKey{}, note)))
 		if cw.keep && cw.status == http.StatusOK {
@@ -114,24 +122,34 @@ func (s *server) setCacheHeaders(h http.Header, tag string) {
 
 // cacheWriter adds the cache headers once the status is known and keeps a copy of the body
 // for the in-process cache.
+// With notModified (If-None-Match: *), a 200 goes out as a 304 without its body, which is
+// still kept for the in-process cache.
 type cacheWriter struct {
 	http.ResponseWriter
-	s      *server
-	tag    string
-	status int
-	keep   bool
-	body   []byte
+	s           *server
+	tag         string
+	status      int
+	keep        bool
+	body        []byte
+	notModified bool
 }
 
 func (w *cacheWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-		if code == http.StatusOK {
-			w.s.setCacheHeaders(w.Header(), w.tag)
-		} else {
-			w.Header().Set("Cache-Control", "no-store")
-			w.keep = false
-		}
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	if code != http.StatusOK {
+		w.Header().Set("Cache-Control", "no-store")
+		w.keep = false
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.s.setCacheHeaders(w.Header(), w.tag)
+	if w.notModified {
+		w.Header().Del("Content-Type")
+		w.Header().Del("Content-Length")
+		code = http.StatusNotModified
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -146,6 +164,9 @@ func (w *cacheWriter) Write(b []byte) (int, error) {
 		} else {
 			w.body = append(w.body, b...)
 		}
+	}
+	if w.notModified && w.status == http.StatusOK {
+		return len(b), nil // a 304 has no body
 	}
 	return w.ResponseWriter.Write(b)
 }

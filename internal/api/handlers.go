@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
@@ -87,20 +88,40 @@ func handleHealthz() http.Handler {
 	})
 }
 
+// handleReadyz says whether to send traffic here. A refused build does not make searchd
+// unready, since it serves the build it has; the answer names the refused build so that an
+// operator sees why current is not what is served.
 func (s *server) handleReadyz() http.Handler {
+	type refused struct {
+		BuildID string    `json:"build_id"`
+		Reason  string    `json:"reason"`
+		Since   time.Time `json:"since"`
+	}
 	type response struct {
 		Status    string    `json:"status"`
 		BuildID   string    `json:"build_id,omitempty"`
 		DocCount  int       `json:"doc_count"`
 		CreatedAt time.Time `json:"created_at,omitzero"`
+		Refused   *refused  `json:"refused,omitempty"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := s.s.Manifest()
+		var ref *refused
+		if rr, ok := s.s.(refusalReporter); ok {
+			if rf, ok := rr.Refused(); ok {
+				// The error names paths on this machine: the client gets its kind only.
+				reason := "the build could not be opened"
+				if errors.Is(rf.Err, index.ErrDamaged) {
+					reason = "the build is damaged"
+				}
+				ref = &refused{BuildID: rf.BuildID, Reason: reason, Since: rf.At.UTC()}
+			}
+		}
 		if m.ID == "" || (s.opts.Ready != nil && !s.opts.Ready()) {
-			writeJSON(w, http.StatusServiceUnavailable, response{Status: "unavailable"})
+			writeJSON(w, http.StatusServiceUnavailable, response{Status: "unavailable", Refused: ref})
 			return
 		}
-		writeJSON(w, http.StatusOK, response{Status: "ready", BuildID: m.ID, DocCount: m.DocCount, CreatedAt: m.CreatedAt})
+		writeJSON(w, http.StatusOK, response{Status: "ready", BuildID: m.ID, DocCount: m.DocCount, CreatedAt: m.CreatedAt, Refused: ref})
 	})
 }
 

@@ -10,6 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"filmsearch/internal/index"
 )
 
 // metrics are the Prometheus series of one server, in a registry of its own: no global state,
@@ -29,6 +31,13 @@ type metrics struct {
 // swapCounter is implemented by a Searcher that can say how many builds it swapped in, as
 // *index.Index does. It is optional so that test doubles need not.
 type swapCounter interface{ Swaps() int64 }
+
+// refusalReporter is implemented by a Searcher that refuses damaged builds, as *index.Index
+// does: the build current names when it was refused, and how many were refused.
+type refusalReporter interface {
+	Refused() (index.Refusal, bool)
+	Refusals() int64
+}
 
 func newMetrics(s Searcher, version string) *metrics {
 	m := &metrics{
@@ -167,6 +176,10 @@ var (
 		"Seconds since the served build was created.", nil, nil)
 	descSwaps = prometheus.NewDesc("searchd_index_swaps_total",
 		"Builds swapped in since start.", nil, nil)
+	descRefusals = prometheus.NewDesc("searchd_build_refusals_total",
+		"Builds refused since start because they were damaged or could not be opened.", nil, nil)
+	descRefused = prometheus.NewDesc("searchd_build_refused",
+		"1 while current names a refused build (an older one is served), else 0.", nil, nil)
 )
 
 func (c buildCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -174,6 +187,8 @@ func (c buildCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- descDocuments
 	ch <- descBuildAge
 	ch <- descSwaps
+	ch <- descRefusals
+	ch <- descRefused
 }
 
 func (c buildCollector) Collect(ch chan<- prometheus.Metric) {
@@ -187,5 +202,10 @@ func (c buildCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if sc, ok := c.s.(swapCounter); ok {
 		ch <- prometheus.MustNewConstMetric(descSwaps, prometheus.CounterValue, float64(sc.Swaps()))
+	}
+	if rr, ok := c.s.(refusalReporter); ok {
+		_, refused := rr.Refused()
+		ch <- prometheus.MustNewConstMetric(descRefusals, prometheus.CounterValue, float64(rr.Refusals()))
+		ch <- prometheus.MustNewConstMetric(descRefused, prometheus.GaugeValue, map[bool]float64{true: 1}[refused])
 	}
 }

@@ -1,16 +1,15 @@
 package api
 
 import (
-	"net"
+	"bytes"
+	"context"
+	"io"
 	"net/http"
 	"runtime/debug"
 	"slices"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog/hlog"
-	"golang.org/x/time/rate"
 )
 
 // observe gives every request a logger, a request id (also sent as X-Request-Id) and one access
@@ -87,88 +86,52 @@ func (s *server) limitConcurrency(h http.Handler) http.Handler {
 	})
 }
 
-func (s *server) rateLimit(h http.Handler) http.Handler {
-	if s.limiter == nil {
-		return h
-	}
+// Request bodies are read in full before a concurrency slot is taken, so a client trickling its
+// body holds a connection, not a search slot.
+const (
+	// maxBodyBytes is how much of a body readBodyFirst keeps: the InstantSearch limit (a test
+	// ties them) plus one byte, so the handler sees that a body is too large and says so.
+	maxBodyBytes = 64<<10 + 1
+	// defaultBodyTimeout bounds the time to receive a body, from the end of the headers.
+	defaultBodyTimeout = 5 * time.Second
+)
+
+// readBodyFirst reads up to maxBodyBytes of the request body within the body timeout and hands
+// the handler a body that replays them. A read that fails (the deadline passed, the client
+// left) is replayed too, as the error the handler's own read returns after the bytes that came,
+// so each protocol answers it in its own shape: a 408 for the deadline.
+func (s *server) readBodyFirst(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.limiter.allow(s.clientIP(r)) {
-			s.metrics.rateLimited.Inc()
-			writeError(w, r, &Error{Code: CodeRateLimited, Message: "too many requests; slow down", RetryAfter: 1})
+		if r.Body == nil || r.Body == http.NoBody {
+			h.ServeHTTP(w, r)
 			return
 		}
+		rc := http.NewResponseController(w)
+		// Without a connection (httptest's recorder) there is no deadline to set; the server's
+		// ReadTimeout still applies.
+		_ = rc.SetReadDeadline(time.Now().Add(s.opts.BodyTimeout))
+		// The deadline stays: the server drains what is left of a body too large under it,
+		// and sets its own deadlines for the next request on the connection.
+		data, err := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
+		var body io.Reader = bytes.NewReader(data)
+		if err != nil {
+			body = io.MultiReader(body, errReader{err})
+		}
+		r.Body = io.NopCloser(body)
 		h.ServeHTTP(w, r)
 	})
 }
 
-// clientIP is the peer address, or the last X-Forwarded-For hop when the peer is the one
-// trusted proxy: anyone else could write that header.
-func (s *server) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	if s.opts.TrustedProxyIP != "" && host == s.opts.TrustedProxyIP {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			parts := strings.Split(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(parts[len(parts)-1])); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	return host
-}
+type errReader struct{ err error }
 
-// rateLimiter is a token bucket per client, in bounded memory: idle clients are forgotten.
-type rateLimiter struct {
-	mu      sync.Mutex
-	every   rate.Limit
-	burst   int
-	clients map[string]*client
-	swept   time.Time
-}
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
-type client struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-const maxClients = 100_000
-
-func newRateLimiter(perSecond float64, burst int) *rateLimiter {
-	if perSecond < 0 {
-		return nil
-	}
-	return &rateLimiter{every: rate.Limit(perSecond), burst: burst, clients: map[string]*client{}}
-}
-
-func (l *rateLimiter) allow(key string) bool {
-	now := time.Now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute || len(l.clients) >= maxClients {
-		l.sweep(now)
-	}
-	c := l.clients[key]
-	if c == nil {
-		if len(l.clients) >= maxClients { // still full of active clients: share one bucket
-			key = ""
-			c = l.clients[key]
-		}
-		if c == nil {
-			c = &client{lim: rate.NewLimiter(l.every, l.burst)}
-			l.clients[key] = c
-		}
-	}
-	c.seen = now
-	return c.lim.AllowN(now, 1)
-}
-
-func (l *rateLimiter) sweep(now time.Time) {
-	l.swept = now
-	for k, c := range l.clients {
-		if now.Sub(c.seen) > time.Minute {
-			delete(l.clients, k)
-		}
-	}
+// withDeadline gives a request the search deadline. The InstantSearch handlers run a batch of
+// searches under it: the batch as a whole stops there, and so does each search in it.
+func (s *server) withDeadline(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.SearchTimeout)
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
 }

@@ -15,7 +15,11 @@ func (s *server) routes() http.Handler {
 	r.MethodNotAllowedHandler = http.HandlerFunc(handleMethodNotAllowed)
 
 	read := func(h http.Handler) http.Handler { return s.cors(s.rateLimit(h)) }
-	search := func(h http.Handler) http.Handler { return read(s.limitConcurrency(h)) }
+	// The InstantSearch endpoints take a body: it is read in full, under its own timeout,
+	// before a search slot is taken, and the batch gets the search deadline once it has one.
+	search := func(h http.Handler) http.Handler {
+		return read(s.readBodyFirst(s.limitConcurrency(s.withDeadline(h))))
+	}
 	// Validators and the response cache sit before the concurrency limit: a 304 or a cache hit
 	// takes no search slot.
 	cached := func(h http.Handler) http.Handler { return read(s.cacheable(h)) }

@@ -30,33 +30,49 @@ var cardKeys = map[string]string{
 // introduction. name is used in Problems. Records with errors are reported in problems and left
 // out of films. err is only for read errors.
 func ReadCards(r io.Reader, name string) (films []Film, intro string, problems []Problem, warnings []Problem, err error) {
-	data, err := io.ReadAll(r)
+	c := newChecker(name)
+	intro, err = readCards(r, c)
 	if err != nil {
-		return nil, "", nil, nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, "", nil, nil, err
 	}
-	c, intro := readCards(data, name)
 	return c.films(), intro, c.errs, c.warns, nil
 }
 
 // cardRecord is a card being read.
 type cardRecord struct {
 	record
-	last    *string         // the field a continuation line extends
-	single  map[string]bool // single-valued keys already given
-	scratch string          // where continuations of a rejected line go
+	last     *string         // the field a continuation line extends
+	single   map[string]bool // single-valued keys already given
+	scratch  string          // where continuations of a rejected line go; it stays empty
+	bytes    int             // of the card so far, to hold it to MaxFilmBytes
+	overLong bool            // past MaxFilmBytes, and reported
 }
 
-func readCards(data []byte, name string) (*checker, string) {
-	c := newChecker(name)
-	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	lines := strings.Split(string(data), "\n")
+// readCards streams the cards of r through c in bounded memory (see lineReader and limits.go)
+// and returns the introduction. The error is only for read errors.
+func readCards(r io.Reader, c *checker) (string, error) {
+	defer c.done()
+	lr := newLineReader(r)
 
 	var (
-		introLines []string
-		cur        *cardRecord
-		skipping   bool // inside a block that could not start a record
-		started    bool // a record (or an attempt) was seen: the introduction is over
+		intro     strings.Builder
+		introLong bool
+		cur       *cardRecord
+		skipping  bool // inside a block that could not start a record
+		started   bool // a record (or an attempt) was seen: the introduction is over
 	)
+	addIntro := func(n int, line string) {
+		if introLong {
+			return
+		}
+		if intro.Len()+len(line)+1 > MaxIntroBytes {
+			c.errorf(n, "introduction longer than %d bytes", MaxIntroBytes)
+			introLong = true
+			return
+		}
+		intro.WriteString(line)
+		intro.WriteByte('\n')
+	}
 	end := func() {
 		if cur != nil {
 			cur.film.Companies = splitCommas(cur.film.Companies)
@@ -67,13 +83,40 @@ func readCards(data []byte, name string) (*checker, string) {
 		}
 		skipping = false
 	}
-	for i, line := range lines {
-		n := i + 1
-		line = strings.TrimSuffix(line, "\r")
+	for {
+		raw, n, err := lr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", c.name, err)
+		}
+		if n == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\uFEFF"))
+		}
+		if lr.tooMuch {
+			c.errorf(n, "file longer than %d bytes; the rest is not read", MaxFileBytes)
+			if cur != nil {
+				cur.bad = true
+			}
+			break
+		}
+		if lr.tooLong {
+			c.errorf(n, "line longer than %d bytes", MaxFilmBytes)
+			switch {
+			case cur != nil:
+				cur.bad = true
+				cur.last = &cur.scratch
+			case !started:
+				introLong = true
+			}
+			continue
+		}
+		line := strings.TrimSuffix(string(raw), "\r")
 		if strings.TrimSpace(line) == "" {
 			end()
 			if !started {
-				introLines = append(introLines, "")
+				addIntro(n, "")
 			}
 			continue
 		}
@@ -81,7 +124,7 @@ func readCards(data []byte, name string) (*checker, string) {
 		if cur == nil && !skipping {
 			if title, year, yearText, ok := parseTitleLine(line); ok {
 				started = true
-				cur = &cardRecord{single: map[string]bool{}}
+				cur = &cardRecord{single: map[string]bool{}, bytes: len(line)}
 				cur.line = n
 				cur.film.Title, cur.film.Year, cur.yearText = title, year, yearText
 				cur.film.Facts = []string{}
@@ -92,12 +135,13 @@ func readCards(data []byte, name string) (*checker, string) {
 				}
 				continue
 			}
-			if !started && !recordLike(lines, i) {
+			next, ok := lr.peek()
+			if !started && !recordLike(line, string(next), ok) {
 				if !valid {
 					c.errorf(n, "invalid UTF-8")
 					line = strings.ToValidUTF8(line, "\uFFFD")
 				}
-				introLines = append(introLines, line)
+				addIntro(n, line)
 				continue
 			}
 			started = true
@@ -116,10 +160,18 @@ func readCards(data []byte, name string) (*checker, string) {
 			c.errorf(n, "invalid UTF-8")
 			cur.bad = true
 		}
+		if cur.bytes += len(line) + 1; cur.bytes > MaxFilmBytes {
+			if !cur.overLong {
+				c.errorf(cur.line, "film longer than %d bytes", MaxFilmBytes)
+				cur.overLong = true
+			}
+			cur.bad = true
+			continue
+		}
 		cur.add(c, n, line)
 	}
 	end()
-	return c, strings.TrimSpace(strings.Join(introLines, "\n"))
+	return strings.TrimSpace(intro.String()), nil
 }
 
 // add applies one line inside a record.
@@ -135,6 +187,9 @@ func (r *cardRecord) add(c *checker, n int, line string) {
 			r.bad = true
 			r.last = &r.scratch
 			return
+		}
+		if r.last == &r.scratch {
+			return // the continuation of a rejected line: nobody reads it
 		}
 		if key != "" {
 			c.warnf(n, "unknown field %q read as a continuation of the line before", key)
@@ -238,14 +293,14 @@ func parseTitleLine(line string) (title string, year int, yearText string, ok bo
 	return title, year, "", true
 }
 
-// recordLike reports whether the block at lines[i] looks like a record without its title line,
-// rather than a paragraph of the introduction.
-func recordLike(lines []string, i int) bool {
-	if _, _, known := splitKey(strings.TrimSuffix(lines[i], "\r")); known {
+// recordLike reports whether the block at line, followed by next when hasNext, looks like a
+// record without its title line, rather than a paragraph of the introduction.
+func recordLike(line, next string, hasNext bool) bool {
+	if _, _, known := splitKey(line); known {
 		return true
 	}
-	if i+1 < len(lines) {
-		_, _, known := splitKey(strings.TrimSuffix(lines[i+1], "\r"))
+	if hasNext {
+		_, _, known := splitKey(strings.TrimSuffix(next, "\r"))
 		return known
 	}
 	return false

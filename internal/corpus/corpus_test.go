@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -232,16 +233,25 @@ func TestReadJSONLFields(t *testing.T) {
 	}
 }
 
-// TestReadJSONLLongLine checks lines beyond bufio.Scanner's 64 KiB limit.
+// TestReadJSONLLongLine checks lines beyond bufio.Scanner's 64 KiB limit: one just within
+// MaxFilmBytes is read whole; one beyond it is an error at its line, and the next line is read.
 func TestReadJSONLLongLine(t *testing.T) {
-	desc := strings.Repeat("word ", 100_000) + "end."
-	in := `{"title":"Long","year":1970,"description":"` + desc + `"}` + "\n" + `{"title":"Next","year":1971,"description":"n"}`
+	desc := strings.Repeat("word ", MaxFieldBytes/5-1) + "end."
+	fact := strings.Repeat("x", (MaxFilmBytes-MaxFieldBytes)/MaxListItems-10) + "."
+	facts := `"` + strings.Repeat(fact+`", "`, MaxListItems-1) + `last."`
+	in := `{"title":"Long","year":1970,"description":"` + desc + `","facts":[` + facts + `]}` + "\n" +
+		`{"title":"Longer","year":1970,"description":"` + strings.Repeat("word ", MaxFilmBytes/5) + `"}` + "\n" +
+		`{"title":"Next","year":1971,"description":"n"}`
 	films, errs, _, err := ReadJSONL(strings.NewReader(in), "x.jsonl")
-	if err != nil || len(errs) != 0 || len(films) != 2 {
-		t.Fatalf("ReadJSONL(long line) = %d films, %v, %v; want 2 films", len(films), errs, err)
+	if err != nil || len(films) != 2 {
+		t.Fatalf("ReadJSONL(long lines) = %d films, %v, %v; want 2 films", len(films), errs, err)
 	}
-	if films[0].Description != desc {
-		t.Errorf("Description has %d bytes; want %d", len(films[0].Description), len(desc))
+	if films[0].Description != desc || films[1].Title != "Next" {
+		t.Errorf("films = %q (%d bytes), %q; want Long with all of its description, then Next", films[0].Title, len(films[0].Description), films[1].Title)
+	}
+	want := fmt.Sprintf("x.jsonl:2: line longer than %d bytes", MaxFilmBytes)
+	if len(errs) != 1 || errs[0].String() != want {
+		t.Errorf("errors = %v; want [%s]", errs, want)
 	}
 }
 

@@ -18,6 +18,8 @@ var seeds = []string{
 	`{"id":"a","title":"A","year":1970,"description":"d","facts":["f."],"companies":["C"],"company":"D","wiki":"https://w"}`,
 	"{\"title\":\"A\xff\",\"year\":1970}\n\n[1]\n{\"title\":\"A\",\"year\":1e99}\n{",
 	"\uFEFF{\"title\":\"A\",\"year\":1970}\r\n{\"id\":\"..\",\"title\":\"B\",\"year\":1971}",
+	"Gis\x00elle (1975)\nDescription: d.\n\n\u200b\u2060 (1976)\nDescription: d.\n",
+	"{\"title\":\"\\u200b\",\"year\":1975,\"description\":\"a\\u0000\"}\n",
 }
 
 func addSeeds(f *testing.F) {

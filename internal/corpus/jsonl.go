@@ -1,7 +1,6 @@
 package corpus
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -10,9 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 )
-
-// maxJSONLine bounds one JSON line, so a file without newlines cannot exhaust memory.
-const maxJSONLine = 4 << 20
 
 // jsonFilm is one line of JSON Lines. Unknown fields (origin, source...) are ignored.
 type jsonFilm struct {
@@ -36,45 +32,37 @@ type jsonFilm struct {
 // Problems. Records with errors are reported in problems and left out of films. err is only for
 // read errors.
 func ReadJSONL(r io.Reader, name string) (films []Film, problems []Problem, warnings []Problem, err error) {
-	c, err := readJSONL(r, name)
-	if err != nil {
+	c := newChecker(name)
+	if err := readJSONL(r, c); err != nil {
 		return nil, nil, nil, err
 	}
 	return c.films(), c.errs, c.warns, nil
 }
 
-func readJSONL(r io.Reader, name string) (*checker, error) {
-	c := newChecker(name)
-	br := bufio.NewReaderSize(r, 256<<10)
-	var long []byte // a line longer than the buffer, assembled
-	for n := 1; ; n++ {
-		line, err := br.ReadSlice('\n')
-		tooLong := false
-		if errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long[:0], line...)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				line, err = br.ReadSlice('\n')
-				if len(long) <= maxJSONLine {
-					long = append(long, line...)
-				}
-			}
-			tooLong = len(long) > maxJSONLine
-			line = long
+// readJSONL streams r line by line: a line longer than MaxFilmBytes is reported and skipped
+// without being held, and reading stops with an error past MaxFileBytes.
+func readJSONL(r io.Reader, c *checker) error {
+	defer c.done()
+	lr := newLineReader(r)
+	for {
+		line, n, err := lr.next()
+		if err == io.EOF {
+			return nil
 		}
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", c.name, err)
 		}
 		if n == 1 {
 			line = bytes.TrimPrefix(line, []byte("\uFEFF"))
 		}
 		switch {
-		case tooLong:
-			c.errorf(n, "line longer than %d bytes", maxJSONLine)
+		case lr.tooLong:
+			c.errorf(n, "line longer than %d bytes", MaxFilmBytes)
+		case lr.tooMuch:
+			c.errorf(n, "file longer than %d bytes; the rest is not read", MaxFileBytes)
+			return nil
 		case len(bytes.TrimSpace(line)) > 0:
 			c.line(n, line)
-		}
-		if err == io.EOF {
-			return c, nil
 		}
 	}
 }

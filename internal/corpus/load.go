@@ -1,13 +1,13 @@
 package corpus
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,8 +22,18 @@ const GazetteerFile = "companies.json"
 // recursively, in name order, with dir/companies.json as the gazetteer when present. Other files
 // are ignored. Problems name files as filepath.Join(dir, name). It returns an error only for I/O
 // problems; validation findings, a bad gazetteer and ids repeated across files among them, go in
-// Errors and Warnings.
+// Errors and Warnings. Files stream in within the limits of limits.go.
 func LoadDir(dir string) (*Collection, error) {
+	return loadDir(dir, true)
+}
+
+// CheckDir validates dir as LoadDir does but keeps no films: Films is empty and Count says how
+// many are valid. Its memory grows with the number of films (their ids), not their size.
+func CheckDir(dir string) (*Collection, error) {
+	return loadDir(dir, false)
+}
+
+func loadDir(dir string, keep bool) (*Collection, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", dir, err)
@@ -49,26 +59,27 @@ func LoadDir(dir string) (*Collection, error) {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
-		data, err := os.ReadFile(path)
+		ch := newChecker(path)
+		ch.accept = func(r *record) {
+			if first, ok := seen[r.film.ID]; ok {
+				ch.errorf(r.line, "duplicate id %q (first at %s)", r.film.ID, first)
+				return
+			}
+			seen[r.film.ID] = path + ":" + strconv.Itoa(r.line)
+			c.Count++
+			if keep {
+				c.Films = append(c.Films, r.film)
+			}
+		}
+		intro, err := parseFile(path, e.Name(), ch, d)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", dir, err)
 		}
-		d.add(e.Name(), data)
-		ch, intro := parse(data, path)
 		if c.Intro == "" {
 			c.Intro = intro
 		}
 		c.Errors = append(c.Errors, ch.errs...)
 		c.Warnings = append(c.Warnings, ch.warns...)
-		for _, r := range ch.accepted {
-			if first, ok := seen[r.film.ID]; ok {
-				c.Errors = append(c.Errors, Problem{File: path, Line: r.line,
-					Reason: fmt.Sprintf("duplicate id %q (first at %s)", r.film.ID, first)})
-				continue
-			}
-			seen[r.film.ID] = path + ":" + strconv.Itoa(r.line)
-			c.Films = append(c.Films, r.film)
-		}
 	}
 	if c.Films == nil {
 		c.Films = []Film{}
@@ -81,20 +92,73 @@ func LoadDir(dir string) (*Collection, error) {
 // LoadFile reads one .txt (card format) or .jsonl file, with an optional gazetteer (nil: none).
 // Problems name the file by path. It returns an error for I/O problems and for other extensions.
 func LoadFile(path string, gaz *Gazetteer) (*Collection, error) {
+	return loadFile(path, gaz, true)
+}
+
+// CheckFile validates one file as LoadFile does but keeps no films, as CheckDir.
+func CheckFile(path string, gaz *Gazetteer) (*Collection, error) {
+	return loadFile(path, gaz, false)
+}
+
+func loadFile(path string, gaz *Gazetteer, keep bool) (*Collection, error) {
 	if kind(path) == "" {
 		return nil, fmt.Errorf("load %s: unsupported file type (want .txt or .jsonl)", path)
 	}
-	data, err := os.ReadFile(path)
+	c := &Collection{Films: []Film{}}
+	ch := newChecker(path)
+	ch.accept = func(r *record) {
+		c.Count++
+		if keep {
+			c.Films = append(c.Films, r.film)
+		}
+	}
+	d := newDigest()
+	intro, err := parseFile(path, filepath.Base(path), ch, d)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", path, err)
 	}
-	ch, intro := parse(data, path)
-	c := &Collection{Films: ch.films(), Intro: intro, Warnings: ch.warns, Errors: ch.errs}
+	c.Intro, c.Warnings, c.Errors = intro, ch.warns, ch.errs
 	applyGazetteer(c.Films, gaz)
-	d := newDigest()
-	d.add(filepath.Base(path), data)
 	c.Digest = d.sum(gaz)
 	return c, nil
+}
+
+// parseFile streams the file at path through ch in its format, adding it to d under name. A
+// file larger than MaxFileBytes is an error of ch, and is not read.
+func parseFile(path, name string, ch *checker, d *digest) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if info.Size() > MaxFileBytes {
+		ch.errorf(0, "file is %d bytes; at most %d", info.Size(), MaxFileBytes)
+		return "", nil
+	}
+	// The digest prefixes a file with its length, known from Stat; a file that changes size
+	// while it is read is an I/O error, not a different collection.
+	h := d.start(name, info.Size())
+	var intro string
+	if kind(name) == "cards" {
+		intro, err = readCards(io.TeeReader(f, h), ch)
+	} else {
+		err = readJSONL(io.TeeReader(f, h), ch)
+	}
+	if err != nil {
+		return "", err
+	}
+	// Limits may stop reading early: the digest still covers every byte.
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	if h.n != info.Size() {
+		return "", fmt.Errorf("%s changed while it was read (%d bytes, then %d)", path, info.Size(), h.n)
+	}
+	return intro, nil
 }
 
 // kind returns the format of a file by its extension, or "" for files that are not collections.
@@ -106,15 +170,6 @@ func kind(name string) string {
 		return "jsonl"
 	}
 	return ""
-}
-
-// parse reads a whole file in its format; reading from memory cannot fail.
-func parse(data []byte, name string) (*checker, string) {
-	if kind(name) == "cards" {
-		return readCards(data, name)
-	}
-	ch, _ := readJSONL(bytes.NewReader(data), name)
-	return ch, ""
 }
 
 // applyGazetteer fills in companies of films that name none explicitly.
@@ -136,13 +191,30 @@ type digest struct{ h hash.Hash }
 func newDigest() *digest { return &digest{h: sha256.New()} }
 
 func (d *digest) add(name string, data []byte) {
+	d.start(name, int64(len(data))).Write(data)
+}
+
+// start adds name and the length of its bytes, which the caller then writes to the writer
+// returned, and it counts them.
+func (d *digest) start(name string, size int64) *countingWriter {
 	var n [8]byte
 	binary.BigEndian.PutUint64(n[:], uint64(len(name)))
 	d.h.Write(n[:])
 	d.h.Write([]byte(name))
-	binary.BigEndian.PutUint64(n[:], uint64(len(data)))
+	binary.BigEndian.PutUint64(n[:], uint64(size))
 	d.h.Write(n[:])
-	d.h.Write(data)
+	return &countingWriter{w: d.h}
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // sum finishes the digest with the gazetteer, which changes companies and so the index.

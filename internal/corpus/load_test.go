@@ -101,8 +101,10 @@ func TestErr(t *testing.T) {
 	}{
 		{nil, ""},
 		{[]Problem{{File: "a.txt", Line: 5, Reason: "missing title"}}, "1 error: a.txt:5: missing title"},
-		{[]Problem{{"a.txt", 5, "missing title"}, {"b.jsonl", 0, "bad"}, {"c.txt", 1, "x"}, {"d.txt", 2, "y"}},
+		{[]Problem{{File: "a.txt", Line: 5, Reason: "missing title"}, {File: "b.jsonl", Reason: "bad"}, {File: "c.txt", Line: 1, Reason: "x"}, {File: "d.txt", Line: 2, Reason: "y"}},
 			"4 errors: a.txt:5: missing title; b.jsonl: bad; c.txt:1: x; ..."},
+		{[]Problem{{File: "a.txt", Line: 5, Reason: "missing title"}, {File: "a.txt", Reason: "41 more errors not listed", More: 41}},
+			"42 errors: a.txt:5: missing title; a.txt: 41 more errors not listed"},
 	}
 	for _, tt := range tests {
 		c := &Collection{Errors: tt.errs}

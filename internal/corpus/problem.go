@@ -11,6 +11,22 @@ type Problem struct {
 	File   string `json:"file"`
 	Line   int    `json:"line,omitempty"` // 1-based; 0 when the finding is about the whole file
 	Reason string `json:"reason"`
+	// More is set on the last problem of a file that had more than MaxProblems: it stands for
+	// that many problems not listed.
+	More int `json:"more,omitempty"`
+}
+
+// CountProblems counts the problems ps stands for, those past MaxProblems included.
+func CountProblems(ps []Problem) int {
+	n := 0
+	for _, p := range ps {
+		if p.More > 0 {
+			n += p.More
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 // String returns "file:line: reason", leaving out the line when it is 0.
@@ -32,6 +48,7 @@ func (p Problem) String() string {
 // reported in Errors and left out.
 type Collection struct {
 	Films    []Film
+	Count    int    // valid films: len(Films), or what CheckDir and CheckFile counted
 	Intro    string // the card format's introduction: text before the first record (first file that has one)
 	Warnings []Problem
 	Errors   []Problem
@@ -57,7 +74,7 @@ type invalidError struct{ problems []Problem }
 
 func (e *invalidError) Error() string {
 	var b strings.Builder
-	n := len(e.problems)
+	n := CountProblems(e.problems)
 	b.WriteString(strconv.Itoa(n))
 	if n == 1 {
 		b.WriteString(" error: ")

@@ -26,14 +26,20 @@ type record struct {
 	bad       bool   // an error was reported; the record is dropped
 }
 
-// checker validates records of one stream and collects problems.
+// checker validates records of one stream and collects problems, at most MaxProblems of each
+// kind; done adds a count of the rest.
 type checker struct {
 	name     string
 	seen     map[string]int // id -> line of first use
 	errs     []Problem
 	warns    []Problem
+	moreErrs int // errors past MaxProblems
+	moreWarn int
 	maxYear  int
 	accepted []record
+	// accept, when set, takes each valid record instead of accepted: a check that keeps no
+	// films, or a loader that checks ids across files.
+	accept func(r *record)
 }
 
 func newChecker(name string) *checker {
@@ -41,11 +47,29 @@ func newChecker(name string) *checker {
 }
 
 func (c *checker) errorf(line int, format string, args ...any) {
+	if len(c.errs) >= MaxProblems {
+		c.moreErrs++
+		return
+	}
 	c.errs = append(c.errs, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) warnf(line int, format string, args ...any) {
+	if len(c.warns) >= MaxProblems {
+		c.moreWarn++
+		return
+	}
 	c.warns = append(c.warns, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...)})
+}
+
+// done closes the stream: problems past MaxProblems are summed up in one last problem each.
+func (c *checker) done() {
+	if c.moreErrs > 0 {
+		c.errs = append(c.errs, Problem{File: c.name, Reason: fmt.Sprintf("%d more errors not listed", c.moreErrs), More: c.moreErrs})
+	}
+	if c.moreWarn > 0 {
+		c.warns = append(c.warns, Problem{File: c.name, Reason: fmt.Sprintf("%d more warnings not listed", c.moreWarn), More: c.moreWarn})
+	}
 }
 
 // finish normalizes and validates r, reporting problems; valid records are kept.
@@ -70,8 +94,14 @@ func (c *checker) finish(r *record) {
 		c.errorf(r.line, "invalid UTF-8")
 		r.bad = true
 	}
+	if !r.bad && !c.withinLimits(r) {
+		r.bad = true
+	}
 	if f.Title == "" {
 		c.errorf(r.line, "missing title")
+		r.bad = true
+	} else if !visible(f.Title) {
+		c.errorf(r.line, "title has no visible character")
 		r.bad = true
 	}
 	if r.noYear {
@@ -121,7 +151,41 @@ func (c *checker) finish(r *record) {
 	if f.SourceURL != "" && !httpURL(f.SourceURL) {
 		c.warnf(r.line, "source %q is not an http(s) URL", f.SourceURL)
 	}
+	if c.accept != nil {
+		c.accept(r)
+		return
+	}
 	c.accepted = append(c.accepted, *r)
+}
+
+// withinLimits reports the first field of r over a limit (see limits.go), or with a NUL byte.
+func (c *checker) withinLimits(r *record) bool {
+	f := &r.film
+	for _, v := range [...]struct{ name, s string }{
+		{"id", f.ID}, {"title", f.Title}, {"description", f.Description}, {"director", f.Director},
+		{"country", f.Country}, {"original title", f.OriginalTitle}, {"source", f.SourceURL},
+	} {
+		if why := fieldProblem(v.s); why != "" {
+			c.errorf(r.line, "%s %s", v.name, why)
+			return false
+		}
+	}
+	for _, l := range [...]struct {
+		name  string
+		items []string
+	}{{"fact", f.Facts}, {"company", f.Companies}, {"genre", f.Genres}} {
+		if len(l.items) > MaxListItems {
+			c.errorf(r.line, "%d %ss; at most %d", len(l.items), l.name, MaxListItems)
+			return false
+		}
+		for _, s := range l.items {
+			if why := fieldProblem(s); why != "" {
+				c.errorf(r.line, "%s %s", l.name, why)
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // films returns the accepted films.

@@ -111,8 +111,18 @@ func build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 		}
 		return os.RemoveAll(scratch)
 	}
-	if err := b.Close(); err != nil {
-		return fmt.Errorf("merge index: %w", err)
+	// Bleve's merge cannot be interrupted. When ctx ends first, the merge is left to fail or
+	// finish in the background into dir, which the caller removes: a cancelled build returns
+	// at once.
+	merged := make(chan error, 1)
+	go func() { merged <- b.Close() }()
+	select {
+	case err := <-merged:
+		if err != nil {
+			return fmt.Errorf("merge index: %w", err)
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("build interrupted while merging: %w", ctx.Err())
 	}
 	return os.RemoveAll(scratch)
 }

@@ -16,4 +16,7 @@ var (
 	ErrBuildRunning = errors.New("another build is running")
 	// ErrVerify means a fresh build failed its checks and was not published.
 	ErrVerify = errors.New("build verification failed")
+	// ErrDamaged means a build's files do not match the checksums written when it was
+	// published, or opening it made Bleve panic: it is refused, never served.
+	ErrDamaged = errors.New("damaged build")
 )

@@ -2,7 +2,12 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,31 +21,110 @@ import (
 // changes. Searches never block on a swap: each holds the snapshot it started on, and a retired
 // snapshot is closed when its last search ends. It is safe for concurrent use.
 type Index struct {
-	root   string
-	mu     sync.Mutex // serialises Reload
-	cur    atomic.Pointer[snapshot]
-	swaps  atomic.Int64
-	closed atomic.Bool
+	root     string
+	mu       sync.Mutex // serialises Reload
+	cur      atomic.Pointer[snapshot]
+	swaps    atomic.Int64
+	closed   atomic.Bool
+	refused  atomic.Pointer[Refusal] // the build current names, when it was refused
+	refusals atomic.Int64
+}
+
+// Refusal describes a build that current names but that could not be opened (damaged, see
+// ErrDamaged, or unreadable): the index keeps serving the build it has.
+type Refusal struct {
+	BuildID string
+	Err     error
+	At      time.Time
+	dir     string
 }
 
 // Open opens the current build under root read-only. It fails with ErrNoBuild when nothing has
-// been published yet.
+// been published yet. When the current build cannot be opened (see ErrDamaged), Open serves the
+// newest build under root that opens and passes its checksums instead, preferring builds older
+// than current, and reports the refusal through Refused; it fails only when no build opens.
 func Open(root string) (*Index, error) {
 	dir, err := Current(root)
 	if err != nil {
 		return nil, err
 	}
-	s, err := openSnapshot(dir)
-	if err != nil {
-		return nil, err
-	}
 	ix := &Index{root: root}
+	s, err := openVerified(dir)
+	if err != nil {
+		fb, fbErr := openFallback(root, dir)
+		if fbErr != nil {
+			return nil, errors.Join(err, fbErr)
+		}
+		ix.refuse(dir, err)
+		s = fb
+	}
 	ix.cur.Store(s)
 	return ix, nil
 }
 
+// openFallback opens the newest good build under root other than refused: first among those
+// older than it (the builds published before it), then among newer ones.
+func openFallback(root, refused string) (*snapshot, error) {
+	builds := filepath.Join(root, buildsDir)
+	entries, err := os.ReadDir(builds)
+	if err != nil {
+		return nil, fmt.Errorf("fallback: %w", err)
+	}
+	bad := filepath.Base(refused)
+	var older, newer []string
+	for _, e := range entries {
+		name := e.Name()
+		if !e.IsDir() || strings.HasSuffix(name, tmpSuffix) || name == bad {
+			continue
+		}
+		if name < bad {
+			older = append(older, name)
+		} else {
+			newer = append(newer, name)
+		}
+	}
+	// Ids start with their time: the newest first.
+	sort.Sort(sort.Reverse(sort.StringSlice(older)))
+	sort.Sort(sort.Reverse(sort.StringSlice(newer)))
+	var errs []error
+	for _, name := range append(older, newer...) {
+		s, err := openVerified(filepath.Join(builds, name))
+		if err == nil {
+			return s, nil
+		}
+		errs = append(errs, err)
+	}
+	return nil, fmt.Errorf("no good build to fall back to in %s: %w", builds, errors.Join(errs...))
+}
+
+// refuse records that the build in dir was refused with err, counting it once however often it
+// is tried.
+func (ix *Index) refuse(dir string, err error) {
+	at := time.Now()
+	if prev := ix.refused.Load(); prev != nil && prev.dir == dir {
+		at = prev.At
+	} else {
+		ix.refusals.Add(1)
+	}
+	ix.refused.Store(&Refusal{BuildID: filepath.Base(dir), Err: err, At: at, dir: dir})
+}
+
+// Refused returns the refusal of the build current names, if it was refused and is still
+// current.
+func (ix *Index) Refused() (Refusal, bool) {
+	if r := ix.refused.Load(); r != nil {
+		return *r, true
+	}
+	return Refusal{}, false
+}
+
+// Refusals counts the builds refused since Open, Open's own included.
+func (ix *Index) Refusals() int64 { return ix.refusals.Load() }
+
 // Reload opens the build current points to now, if it is not the one being served, and swaps it
-// in. It reports whether a swap happened.
+// in. It reports whether a swap happened. A build that fails to open is refused and the served
+// one kept. A damaged build (ErrDamaged) is not read again until current changes: asking again
+// answers the same error. Other failures (a lock held, too many open files) are tried again.
 func (ix *Index) Reload() (bool, error) {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -53,12 +137,18 @@ func (ix *Index) Reload() (bool, error) {
 	}
 	old := ix.cur.Load()
 	if old != nil && old.dir == dir {
+		ix.refused.Store(nil)
 		return false, nil
 	}
-	s, err := openSnapshot(dir)
+	if r := ix.refused.Load(); r != nil && r.dir == dir && errors.Is(r.Err, ErrDamaged) {
+		return false, r.Err
+	}
+	s, err := openVerified(dir)
 	if err != nil {
+		ix.refuse(dir, err)
 		return false, err
 	}
+	ix.refused.Store(nil)
 	ix.cur.Store(s)
 	ix.swaps.Add(1)
 	if old != nil {

@@ -27,6 +27,23 @@ type snapshot struct {
 	once     sync.Once
 }
 
+// openVerified opens the build in dir after checking its files against the checksums written
+// when it was published, and turns a panic while opening (Bleve's answer to some damaged
+// segments) into an error wrapping ErrDamaged. Every open of a build goes through it.
+func openVerified(dir string) (s *snapshot, err error) {
+	if err := verifyChecksums(dir); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			// What Bleve had opened before it panicked cannot be reached to close: a damaged
+			// build is rare and refused once, so the leak is bounded.
+			s, err = nil, fmt.Errorf("open %s: %w: panic: %v", dir, ErrDamaged, v)
+		}
+	}()
+	return openSnapshot(dir)
+}
+
 // openSnapshot opens the build in dir read-only. bolt_timeout makes a locked directory an error
 // instead of a hang.
 func openSnapshot(dir string) (*snapshot, error) {
@@ -80,9 +97,14 @@ func (s *snapshot) release() {
 	}
 }
 
-// close closes the Bleve index once; Bleve panics on a second Close.
+// close closes the Bleve index once; Bleve panics on a second Close. A panic inside Close (a
+// damaged build) is dropped: the build is retired either way, and close runs on the goroutine
+// of a search or of a swap, which must live on.
 func (s *snapshot) close() {
-	s.once.Do(func() { s.idx.Close() })
+	s.once.Do(func() {
+		defer func() { _ = recover() }()
+		s.idx.Close()
+	})
 }
 
 // film returns the stored film with the given id.

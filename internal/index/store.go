@@ -21,7 +21,7 @@ import (
 // An index directory holds immutable builds and a symlink to the one being served:
 //
 //	builds/<id>.tmp/   a build in progress (removed by the next build if left behind)
-//	builds/<id>/       a finished build: index/, manifest.json, synonyms.json
+//	builds/<id>/       a finished build: index/, manifest.json, synonyms.json, checksums.sha256
 //	current -> builds/<id>
 const (
 	buildsDir    = "builds"
@@ -110,6 +110,9 @@ func Publish(ctx context.Context, films []corpus.Film, root string, opts Publish
 	if err := writeJSON(filepath.Join(tmp, manifestFile), man); err != nil {
 		return Manifest{}, err
 	}
+	if err := writeChecksums(tmp); err != nil {
+		return Manifest{}, err
+	}
 	if err := verify(ctx, tmp, films); err != nil {
 		return Manifest{}, err
 	}
@@ -166,7 +169,7 @@ func ReadManifest(dir string) (Manifest, error) {
 // verify opens the finished build read-only and checks it answers: the doc count and each of a
 // few films found by its own title.
 func verify(ctx context.Context, dir string, films []corpus.Film) error {
-	s, err := openSnapshot(dir)
+	s, err := openVerified(dir)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrVerify, err)
 	}
@@ -237,14 +240,23 @@ func lock(path string) (func(), error) {
 	}, nil
 }
 
-// removeLeftovers deletes what a killed indexer left behind: unfinished builds and the temporary
-// link of an interrupted switch. The caller holds the lock, so no build is in progress.
+// removeLeftovers deletes what a killed indexer left behind: unfinished builds, finished builds
+// it never switched current to, and the temporary link of an interrupted switch. The caller
+// holds the lock, so no build is in progress. A finished build newer than current was never
+// published (ids start with their time): it was killed between its rename and its switch, and
+// must not count as one of the builds kept. (An operator who points current back at an older
+// build to roll back thus loses the newer ones at the next publish.)
 func removeLeftovers(root string) {
 	builds := filepath.Join(root, buildsDir)
+	cur := ""
+	if dir, err := Current(root); err == nil {
+		cur = filepath.Base(dir)
+	}
 	entries, _ := os.ReadDir(builds)
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), tmpSuffix) {
-			os.RemoveAll(filepath.Join(builds, e.Name()))
+		name := e.Name()
+		if strings.HasSuffix(name, tmpSuffix) || (e.IsDir() && name > cur) {
+			os.RemoveAll(filepath.Join(builds, name))
 		}
 	}
 	links, _ := filepath.Glob(filepath.Join(root, currentLink+".tmp-*"))
@@ -294,22 +306,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write: %w", err)
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return nil
+	return writeFile(path, append(b, '\n'))
 }
 
 // syncTree fsyncs every file and directory under dir, so a crash after the rename cannot

@@ -394,3 +394,32 @@ func TestReload(t *testing.T) {
 		t.Errorf("Reload after Close = %v; want %v", err, ErrClosed)
 	}
 }
+
+// TestAttackKilledBeforeSwitch leaves what an indexer killed between its rename and its switch
+// leaves: a finished build, newer than current, never published. It counted toward Keep, so
+// the next publish kept it and pruned a build that had been served. Now it is removed as a
+// leftover, and the builds kept are the ones published.
+func TestAttackKilledBeforeSwitch(t *testing.T) {
+	root := t.TempDir()
+	films := syntheticFilms(10)
+	opts := PublishOptions{Keep: 2}
+	if _, err := Publish(context.Background(), films, root, opts); err != nil {
+		t.Fatal(err)
+	}
+	served, err := Publish(context.Background(), films, root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan := newBuildID(time.Now(), "orphan")
+	copyBuild(t, root, served.ID, orphan)
+	time.Sleep(2 * time.Millisecond) // ids are in milliseconds
+
+	next, err := Publish(context.Background(), films, root, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := listBuilds(t, root)
+	if want := []string{served.ID, next.ID}; !slices.Equal(got, want) {
+		t.Errorf("builds after a publish with Keep 2 = %v; want the two published last %v, without the unpublished %s", got, want, orphan)
+	}
+}
