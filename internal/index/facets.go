@@ -146,19 +146,20 @@ func ranks(n int, cmp func(a, b int32) int) []int32 {
 	return rank
 }
 
-// counter counts facets over matches, disjunctively: a match counts toward a facet when it
-// passes every filter but that facet's own.
+// counter counts facets over matches, disjunctively unless asked otherwise: a match counts
+// toward a facet when it passes every filter but that facet's own.
 type counter struct {
 	c                *columns
 	want             [][]bool // per facet, by value id; nil: no filter on that facet
 	counts           [][]int  // per facet, by value id; nil: not counted
 	missing          []int
 	yearMin, yearMax int32 // 0: open
+	conjunctive      bool
 	total            int
 }
 
 func newCounter(c *columns, req Request) *counter {
-	k := &counter{c: c, yearMin: int32(req.YearMin), yearMax: int32(req.YearMax)}
+	k := &counter{c: c, yearMin: int32(req.YearMin), yearMax: int32(req.YearMax), conjunctive: req.Conjunctive}
 	k.want = make([][]bool, len(allFacets))
 	k.counts = make([][]int, len(allFacets))
 	k.missing = make([]int, len(allFacets))
@@ -203,7 +204,7 @@ func (k *counter) add(d int) bool {
 			fails++
 		}
 	}
-	if fails > 1 {
+	if fails > 1 || (fails == 1 && k.conjunctive) {
 		return false
 	}
 	// A match that fails one filter still counts toward that filter's own facet.

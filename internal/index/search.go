@@ -52,7 +52,10 @@ type Request struct {
 	Page      int
 	PerPage   int
 	FacetSize int // values per facet for year and company; decades are always all
-	// Facets to count; nil means all three. Counting is most of a search's cost, so a caller
+	// Conjunctive counts apply every filter to every facet, as Algolia does; by default a
+	// facet's counts leave out its own filter (disjunctive), so a reader can widen a choice.
+	Conjunctive bool
+	// Facets to count; nil means all of them. Counting is most of a search's cost, so a caller
 	// that shows none can say so with an empty, non-nil slice.
 	Facets []string
 }
