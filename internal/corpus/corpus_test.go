@@ -227,7 +227,7 @@ func TestReadJSONLFields(t *testing.T) {
 		t.Fatalf("ReadJSONL() = %d films, %v; want 1 film", len(films), err)
 	}
 	want := Film{ID: "clowns-1900", Title: "Clowns", Year: 1900, Description: "d.", Facts: []string{},
-		Companies: []string{"Edison", "Lubin Films"}, SourceURL: "https://w/x"}
+		Companies: []string{"Edison", "Lubin Films"}, Cast: []string{"a"}, SourceURL: "https://w/x"}
 	if !reflect.DeepEqual(films[0], want) {
 		t.Errorf("ReadJSONL() = %+v; want %+v", films[0], want)
 	}

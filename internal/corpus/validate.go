@@ -173,7 +173,7 @@ func (c *checker) withinLimits(r *record) bool {
 	for _, l := range [...]struct {
 		name  string
 		items []string
-	}{{"fact", f.Facts}, {"company", f.Companies}, {"genre", f.Genres}} {
+	}{{"fact", f.Facts}, {"company", f.Companies}, {"genre", f.Genres}, {"cast name", f.Cast}} {
 		if len(l.items) > MaxListItems {
 			c.errorf(r.line, "%d %ss; at most %d", len(l.items), l.name, MaxListItems)
 			return false
