@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"filmsearch/internal/index"
 )
 
 // hangGuard bounds the wall time of any single request: every hostile input must be answered
@@ -53,14 +55,15 @@ func hostileRequests() []hostile {
 	const bad = http.StatusBadRequest
 	return []hostile{
 		// Size limits of q: bytes are a parameter limit, terms a query limit.
-		{name: "q of 513 bytes", target: q(strings.Repeat("a", 513)), status: bad, code: CodeInvalidParameter, param: "q"},
+		{name: "q a byte too long", target: q(strings.Repeat("a", index.MaxQueryBytes+1)), status: bad, code: CodeInvalidParameter, param: "q"},
 		{name: "q of 10k bytes", target: q(strings.Repeat("ballet ", 1500)), status: bad, code: CodeInvalidParameter, param: "q"},
-		{name: "q of 512 bytes, one word", target: q(strings.Repeat("x", 512)), status: ok},
+		{name: "q of the most bytes, one word", target: q(strings.Repeat("x", index.MaxQueryBytes)), status: ok},
 		{name: "q of 512 bytes, one long typo-able word", target: q(strings.Repeat("balletdancer", 42) + "balletda"), status: ok},
 		{name: "q of 512 bytes of Cyrillic", target: q(strings.Repeat("ж", 256)), status: ok},
 		{name: "32 terms", target: q(words(32, " ")), status: ok},
-		{name: "33 terms", target: q(words(33, " ")), status: bad, code: CodeBadQuery, param: "q"},
-		{name: "256 terms in 512 bytes", target: q(strings.Repeat("a ", 256)), status: bad, code: CodeBadQuery, param: "q"},
+		{name: "a term too many", target: q(words(index.MaxQueryTerms+1, " ")), status: bad, code: CodeBadQuery, param: "q"},
+		{name: "one-letter terms filling the bytes", target: q(strings.Repeat("b ", index.MaxQueryBytes/2)), status: bad, code: CodeBadQuery, param: "q"},
+		{name: "stop words filling the bytes", target: q(strings.Repeat("a ", index.MaxQueryBytes/2)), status: ok},
 		{name: "100 terms joined by commas", target: q(words(100, ",")), status: bad, code: CodeBadQuery, param: "q"},
 		{name: "100 terms joined by hyphens in quotes", target: q(`"` + words(100, "-") + `"`), status: bad, code: CodeBadQuery, param: "q"},
 		{name: "one word of 100 parts joined by dots", target: q(words(100, ".")), status: ok},
@@ -125,8 +128,8 @@ func hostileRequests() []hostile {
 		{name: "unknown parameter name of 400 bytes", target: "/api/search?" + strings.Repeat("k", 400) + "=1", status: bad, code: CodeInvalidParameter, param: strings.Repeat("k", 40)},
 		{name: "control characters in q", target: q("ballet\x01\x1b[31m\r\n"), status: ok},
 		// Suggest gets the same treatment.
-		{name: "suggest with 513 bytes", target: "/api/suggest?q=" + strings.Repeat("a", 513), status: bad, code: CodeInvalidParameter, param: "q"},
-		{name: "suggest with 33 terms", target: "/api/suggest?q=" + url.QueryEscape(words(33, " ")), status: bad, code: CodeBadQuery, param: "q"},
+		{name: "suggest a byte too long", target: "/api/suggest?q=" + strings.Repeat("a", index.MaxQueryBytes+1), status: bad, code: CodeInvalidParameter, param: "q"},
+		{name: "suggest with a term too many", target: "/api/suggest?q=" + url.QueryEscape(words(index.MaxQueryTerms+1, " ")), status: bad, code: CodeBadQuery, param: "q"},
 		{name: "suggest with a wildcard bomb", target: "/api/suggest?q=" + url.QueryEscape("a*b*c*d*"), status: ok},
 		{name: "suggest with limit 9", target: "/api/suggest?q=nut&limit=9", status: bad, code: CodeInvalidParameter, param: "limit"},
 		{name: "suggest with invalid UTF-8", target: "/api/suggest?q=%ff", status: bad, code: CodeInvalidParameter, param: "q"},

@@ -108,7 +108,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		t.Fatalf("search nutcracker: %d %s", first.Code, first.Body)
 	}
 	filmID, etag := res.Hits[0].ID, first.Header().Get("ETag")
-	longQuery := strings.Repeat("swan ", 40)
+	longQuery := words(index.MaxQueryTerms+1, " ")
 
 	tests := []struct {
 		name, handler, method, target string

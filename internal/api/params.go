@@ -51,14 +51,23 @@ func newParams(raw string, known ...string) *params {
 			p.fail(paramError(k, "%s is repeated more than %d times", k, maxRepeats))
 		}
 		for _, s := range vals {
-			if len(s) > maxValueBytes {
-				p.fail(paramError(k, "%s is longer than %d bytes", k, maxValueBytes))
+			if limit := maxBytes(k); len(s) > limit {
+				p.fail(paramError(k, "%s is longer than %d bytes", k, limit))
 			} else if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
 				p.fail(paramError(k, "%s is not valid UTF-8 text", k))
 			}
 		}
 	}
 	return p
+}
+
+// maxBytes is the longest value parameter k may have: the index's query limit for q, else
+// maxValueBytes.
+func maxBytes(k string) int {
+	if k == "q" {
+		return index.MaxQueryBytes
+	}
+	return maxValueBytes
 }
 
 func (p *params) fail(e *Error) {

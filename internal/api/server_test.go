@@ -324,7 +324,7 @@ func TestInvalidParameters(t *testing.T) {
 		{"year_min=1990&year_max=1980", "year_min"},
 		{"company=", "company"},
 		{"q=a&q=b", "q"},
-		{"q=" + strings.Repeat("a", 513), "q"},
+		{"q=" + strings.Repeat("a", index.MaxQueryBytes+1), "q"},
 		{"color=red", "color"},
 		{"facet_size=0", "facet_size"},
 	}

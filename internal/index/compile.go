@@ -271,7 +271,7 @@ func (s *snapshot) addWord(a analyzers, d *dict, tok string, typing bool, c *com
 				c.typos[tok] = cand.term
 			}
 			wt := kindWeight[kindTypo] / float64(cand.dist)
-			add(kindTypo, wt, cand.term, typoFields)
+			add(kindTypo, wt, cand.term, append([]string{fTitlePrefix}, exactFields...))
 			c.prefixes = append(c.prefixes, cand.term)
 			c.marks[cand.term] = true
 			if st := terms(a.text, cand.term); len(st) > 0 {

@@ -55,6 +55,9 @@ type columns struct {
 	// broken, and titles sorted, in memory rather than by loading every match's stored fields.
 	rank      []int32
 	titleRank []int32
+	// titleWords counts each title's words, titleStems those that are not stop words: a title
+	// is exactly the query when the query matches that many of its words.
+	titleWords, titleStems []uint8
 }
 
 // loadColumns reads the facet values of every document once, when a build is opened.
@@ -121,6 +124,15 @@ func loadColumns(r bindex.IndexReader) (*columns, error) {
 	}
 	for _, col := range c.facet {
 		col.start = append(col.start, int32(len(col.vals)))
+	}
+	c.titleWords, c.titleStems = make([]uint8, c.n), make([]uint8, c.n)
+	for d, t := range titles {
+		eachWord(t, func(start, end int) {
+			c.titleWords[d] = min(c.titleWords[d]+1, 255)
+			if !stopSet[t[start:end]] {
+				c.titleStems[d] = min(c.titleStems[d]+1, 255)
+			}
+		})
 	}
 	c.rank = ranks(c.n, func(a, b int32) int { return strings.Compare(external[a], external[b]) })
 	c.titleRank = ranks(c.n, func(a, b int32) int {

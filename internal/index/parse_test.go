@@ -63,16 +63,18 @@ func TestParseQueryLimits(t *testing.T) {
 		q    string
 		bad  bool
 	}{
-		{"512 bytes", strings.Repeat("x", MaxQueryBytes), false},
-		{"513 bytes", strings.Repeat("x", MaxQueryBytes+1), true},
-		{"32 terms", terms(32, " "), false},
-		{"33 terms", terms(33, " "), true},
-		{"33 terms in a phrase", `"` + terms(33, " ") + `"`, true},
-		{"33 terms excluded", "-" + terms(33, "-"), true},
-		{"33 terms joined by commas", terms(33, ","), true},
-		{"33 terms joined by hyphens", terms(33, "-"), true},
-		{"one word of 33 parts joined by dots", terms(33, "."), false}, // one token to the analyzers
-		{"punctuation does not count", strings.Repeat("( ", 200) + terms(32, " "), false},
+		{"the most bytes", strings.Repeat("x", MaxQueryBytes), false},
+		{"a byte too many", strings.Repeat("x", MaxQueryBytes+1), true},
+		{"the most terms", terms(MaxQueryTerms, " "), false},
+		{"a term too many", terms(MaxQueryTerms+1, " "), true},
+		{"a term too many in a phrase", `"` + terms(MaxQueryTerms+1, " ") + `"`, true},
+		{"a term too many excluded", "-" + terms(MaxQueryTerms+1, "-"), true},
+		{"a term too many joined by commas", terms(MaxQueryTerms+1, ","), true},
+		{"a term too many joined by hyphens", terms(MaxQueryTerms+1, "-"), true},
+		{"one word of many parts joined by dots", terms(MaxQueryTerms+1, "."), false}, // one token to the analyzers
+		{"punctuation does not count", strings.Repeat("( ", 200) + terms(MaxQueryTerms, " "), false},
+		// Stop words are searched in titles alone, cheaply: a written request has many.
+		{"stop words do not count", strings.Repeat("the ", MaxQueryTerms) + terms(MaxQueryTerms, " "), false},
 		{"invalid UTF-8", "ballet\xff", true},
 	} {
 		_, err := parseQuery(c.q)
@@ -87,7 +89,7 @@ func TestParseQueryLimits(t *testing.T) {
 
 // FuzzParseQuery checks the grammar on any input: no panic; the only error is ErrBadQuery, and
 // always for input over the size limits; every word, phrase and exclusion is valid, trimmed,
-// non-empty text, within the term limit.
+// non-empty text, within the term limit (which stop words do not count toward).
 func FuzzParseQuery(f *testing.F) {
 	for _, s := range hostileQueries() {
 		f.Add(s)
@@ -109,7 +111,11 @@ func FuzzParseQuery(f *testing.F) {
 				if s == "" || s != strings.TrimSpace(s) || !hasWordChar(s) || !strings.Contains(q, s) {
 					t.Fatalf("parseQuery(%q) yields %q", q, s)
 				}
-				n += len(wordTokenizer.Tokenize([]byte(s)))
+				for _, tok := range wordTokenizer.Tokenize([]byte(s)) {
+					if !stopSet[strings.ToLower(string(tok.Term))] {
+						n++
+					}
+				}
 			}
 		}
 		if n > MaxQueryTerms {

@@ -35,7 +35,8 @@ const (
 	bm25K1           = 1.2
 	rerankDepth      = 200  // films re-scored for proximity
 	maxRuleWords     = 4    // longer queries are requests: no words rule
-	distinctiveShare = 0.01 // a word in more films than this share does not decide the tier
+	distinctiveShare = 0.01 // a word in more films than this share does not decide the tier,
+	minDistinctive   = 2    // unless they are this few
 	proximityWeight  = 0.1
 	exactTitleBoost  = 0.5 // a title that is the query, word for word
 	exactEdge        = 0.1 // what a word as written adds to the same word in another form
@@ -262,7 +263,7 @@ func (rk *ranking) open(ctx context.Context) error {
 			// A word's stem postings hold every film its exact form is in, in the same texts:
 			// those exact cursors only score what the stem cursors find, at half the cost.
 			drive := !stop && !(g.kind == kindExact && stemmed[g.word] && sameText[f] != "")
-			rk.add(&cursor{r: tfr, group: gi, param: fieldParams[f], avg: s.manifest.Fields[f].avg(), drive: drive, doc: -1, title: f == fTitleX && g.kind == kindExact})
+			rk.add(&cursor{r: tfr, group: gi, param: fieldParams[f], avg: s.manifest.Fields[f].avg(), drive: drive, doc: -1, title: f == fTitleX && (g.kind == kindExact || g.kind == kindTypo)})
 		}
 		rk.idf[gi] = idf(n, float64(df))
 		if g.kind == kindExact {
@@ -307,7 +308,7 @@ func (rk *ranking) open(ctx context.Context) error {
 	rk.decides = make([]bool, len(c.words))
 	if c.counted() <= maxRuleWords {
 		for gi, g := range c.groups {
-			if g.kind <= kindStem && rk.idf[gi] >= idf(n, distinctiveShare*n) {
+			if g.kind <= kindStem && rk.idf[gi] >= idf(n, max(distinctiveShare*n, minDistinctive)) {
 				rk.decides[g.word] = !c.words[g.word].stop
 			}
 		}
@@ -414,7 +415,7 @@ func (rk *ranking) each(ctx context.Context, fn func(d int, at []*cursor) error)
 
 // score scores film d from the cursors standing on it: the words it matches, the distinctive
 // ones among them that decide its tier, and their BM25F sum.
-func (rk *ranking) score(at []*cursor) (words, tier int, rel float64) {
+func (rk *ranking) score(d int, at []*cursor) (words, tier int, rel float64) {
 	c := rk.c
 	for _, g := range rk.touched {
 		rk.gtf[g] = 0
@@ -422,7 +423,6 @@ func (rk *ranking) score(at []*cursor) (words, tier int, rel float64) {
 	rk.touched = rk.touched[:0]
 	clear(rk.best)
 	clear(rk.inTitle)
-	titleLen := 0.0
 	for _, cur := range at {
 		p := cur.param
 		if rk.gtf[cur.group] == 0 {
@@ -431,7 +431,6 @@ func (rk *ranking) score(at []*cursor) (words, tier int, rel float64) {
 		rk.gtf[cur.group] += p.weight * cur.tf / (1 - p.b + p.b*cur.len/cur.avg)
 		if cur.title {
 			rk.inTitle[c.groups[cur.group].word] = true
-			titleLen = cur.len
 		}
 	}
 	for _, g := range rk.touched {
@@ -453,7 +452,7 @@ func (rk *ranking) score(at []*cursor) (words, tier int, rel float64) {
 			rk.exact[w] = 0
 		}
 	}
-	inTitle := 0
+	inTitle, stemsInTitle := 0, 0
 	for w, b := range rk.best {
 		rel += b * float64(c.words[w].times)
 		if b > 0 && !c.words[w].stop {
@@ -464,10 +463,15 @@ func (rk *ranking) score(at []*cursor) (words, tier int, rel float64) {
 		}
 		if rk.inTitle[w] {
 			inTitle++
+			if !stopSet[c.words[w].text] {
+				stemsInTitle++
+			}
 		}
 	}
-	// Exactness: every word of the title is a word of the query.
-	if inTitle > 0 && math.Abs(float64(inTitle)-titleLen) < 0.5 {
+	// Exactness: the query matches every word of the title, stop words aside ("godfather" is
+	// The Godfather) unless the query is nothing else ("it" is It).
+	if cols := rk.s.cols; inTitle > 0 && (stemsInTitle == int(cols.titleStems[d]) && stemsInTitle > 0 ||
+		stemsInTitle == 0 && inTitle == int(cols.titleWords[d])) {
 		rel *= 1 + exactTitleBoost
 	}
 	return words, tier, rel
@@ -510,7 +514,7 @@ func (rk *ranking) rank(ctx context.Context, k *counter, keep int) ([]entry, err
 		}
 	} else {
 		err = rk.each(ctx, func(d int, at []*cursor) error {
-			words, tier, rel := rk.score(at)
+			words, tier, rel := rk.score(d, at)
 			return accept(d, int32(words), int32(tier), rel)
 		})
 	}

@@ -13,14 +13,19 @@ import (
 // Judgment is one line of a judgments file: a query and what a reader expects of its results.
 // Every expectation that is set must hold.
 type Judgment struct {
-	Q      string         `json:"q"`
-	Top1   string         `json:"top1,omitempty"`    // title of the first hit
-	InTop3 []string       `json:"in_top3,omitempty"` // titles among the first three hits
-	Absent []string       `json:"absent,omitempty"`  // titles that must not match at all
-	Total  *int           `json:"total,omitempty"`   // exact number of matches
-	Facet  string         `json:"facet,omitempty"`   // a facet whose counts are judged
-	Counts map[string]int `json:"counts,omitempty"`  // value -> count; other values must be 0
-	Why    string         `json:"why,omitempty"`
+	Q       string   `json:"q"`
+	Top1    string   `json:"top1,omitempty"`     // title of the first hit
+	InTop3  []string `json:"in_top3,omitempty"`  // titles among the first three hits
+	InTop10 []string `json:"in_top10,omitempty"` // titles among the first ten hits
+	// Top10Names: each of the first ten hits names this text in its title, description, cast
+	// or director (a person's films); Top10Phrase: in its title or description (a phrase).
+	Top10Names  string         `json:"top10_names,omitempty"`
+	Top10Phrase string         `json:"top10_phrase,omitempty"`
+	Absent      []string       `json:"absent,omitempty"` // titles that must not match at all
+	Total       *int           `json:"total,omitempty"`  // exact number of matches
+	Facet       string         `json:"facet,omitempty"`  // a facet whose counts are judged
+	Counts      map[string]int `json:"counts,omitempty"` // value -> count; other values must be 0
+	Why         string         `json:"why,omitempty"`
 
 	Line int `json:"-"` // 1-based line in its file
 }
@@ -29,7 +34,14 @@ type Judgment struct {
 type Outcome struct {
 	Total  int
 	Titles []string                  // every hit of the page, in order
+	Texts  []HitText                 // the same hits' texts, when the judgments need them
 	Facets map[string]map[string]int // facet -> value -> count
+}
+
+// HitText is what a hit says of itself, lower-cased.
+type HitText struct {
+	TitleDescription string // title and description
+	People           string // cast and director
 }
 
 // ReadJudgments reads a JSON Lines file of judgments; blank lines are skipped. It fails on the
@@ -53,7 +65,7 @@ func ReadJudgments(path string) ([]Judgment, error) {
 		if err := dec.Decode(&j); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
 		}
-		if j.Top1 == "" && len(j.InTop3) == 0 && len(j.Absent) == 0 && j.Total == nil && j.Facet == "" {
+		if j.Top1 == "" && len(j.InTop3) == 0 && len(j.InTop10) == 0 && len(j.Absent) == 0 && j.Total == nil && j.Facet == "" && j.Top10Names == "" && j.Top10Phrase == "" {
 			return nil, fmt.Errorf("%s:%d: judgment of %q expects nothing", path, n, j.Q)
 		}
 		j.Line = n
@@ -73,6 +85,15 @@ func (j Judgment) Expectation() string {
 	}
 	if len(j.InTop3) > 0 {
 		parts = append(parts, "top3 ∋ "+strings.Join(j.InTop3, ", "))
+	}
+	if len(j.InTop10) > 0 {
+		parts = append(parts, "top10 ∋ "+strings.Join(j.InTop10, ", "))
+	}
+	if j.Top10Names != "" {
+		parts = append(parts, "top10 all name "+j.Top10Names)
+	}
+	if j.Top10Phrase != "" {
+		parts = append(parts, fmt.Sprintf("top10 all say %q", j.Top10Phrase))
 	}
 	if len(j.Absent) > 0 {
 		parts = append(parts, "without "+strings.Join(j.Absent, ", "))
@@ -95,6 +116,29 @@ func (j Judgment) Check(o Outcome) (ok bool, failed []string) {
 	for _, t := range j.InTop3 {
 		if !slices.Contains(top3, t) {
 			failed = append(failed, "top3 "+t)
+		}
+	}
+	top10 := o.Titles[:min(10, len(o.Titles))]
+	for _, t := range j.InTop10 {
+		if !slices.Contains(top10, t) {
+			failed = append(failed, "top10 "+t)
+		}
+	}
+	for _, c := range []struct {
+		want   string
+		people bool
+	}{{j.Top10Names, true}, {j.Top10Phrase, false}} {
+		if c.want == "" {
+			continue
+		}
+		want := strings.ToLower(c.want)
+		if len(o.Texts) < 10 {
+			failed = append(failed, fmt.Sprintf("%d hits", len(o.Texts)))
+		}
+		for i, h := range o.Texts[:min(10, len(o.Texts))] {
+			if !strings.Contains(h.TitleDescription, want) && !(c.people && strings.Contains(h.People, want)) {
+				failed = append(failed, fmt.Sprintf("hit %d (%s) lacks %q", i+1, o.Titles[i], c.want))
+			}
 		}
 	}
 	for _, t := range j.Absent {

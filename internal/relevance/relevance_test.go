@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,6 +21,7 @@ import (
 const (
 	seedJudgments  = "../../../shared/relevance/seed-judgments.jsonl"
 	extraJudgments = "testdata/extra-judgments.jsonl"
+	filmJudgments  = "testdata/film-judgments.jsonl"
 )
 
 // searchResponse is the part of /api/search's answer the judgments read.
@@ -29,8 +31,11 @@ type searchResponse struct {
 	Corrections    []struct{ From, To string }
 	CorrectedQuery string `json:"corrected_query"`
 	Hits           []struct {
-		Title      string            `json:"title"`
-		Highlights map[string]string `json:"highlights"`
+		Title       string            `json:"title"`
+		Description string            `json:"description"`
+		Cast        []string          `json:"cast"`
+		Director    string            `json:"director"`
+		Highlights  map[string]string `json:"highlights"`
 	} `json:"hits"`
 	Facets map[string]struct {
 		Values []struct {
@@ -44,6 +49,10 @@ func (r searchResponse) outcome() Outcome {
 	o := Outcome{Total: r.Total, Facets: map[string]map[string]int{}}
 	for _, h := range r.Hits {
 		o.Titles = append(o.Titles, h.Title)
+		o.Texts = append(o.Texts, HitText{
+			TitleDescription: strings.ToLower(h.Title + " " + h.Description),
+			People:           strings.ToLower(strings.Join(h.Cast, ", ") + " " + h.Director),
+		})
 	}
 	for name, f := range r.Facets {
 		o.Facets[name] = map[string]int{}
@@ -148,11 +157,27 @@ func TestRelevanceGuarantees(t *testing.T) {
 	h := collectionServer(t)
 	all := search(t, h, "").Total
 
-	t.Run("stop words and punctuation browse or find nothing", func(t *testing.T) {
-		for _, q := range []string{"the ", "the of and ", "a ", "\"the\"", "...", "!!! ???", "-", "--", "\"\"", "-the", "'", "*", "~1", "the and -of "} {
+	t.Run("punctuation browses or finds nothing", func(t *testing.T) {
+		for _, q := range []string{"...", "!!! ???", "-", "--", "\"\"", "'", "*", "~1"} {
 			r := search(t, h, q)
 			if r.Total != 0 && r.Total != all {
 				t.Errorf("Search(%q) = %d hits; want 0 or all %d", q, r.Total, all)
+			}
+		}
+	})
+
+	t.Run("stop words alone find titles with them", func(t *testing.T) {
+		// "It", "The Who": a query of nothing but stop words searches titles for them.
+		for _, q := range []string{"the ", "\"the\"", "the of and "} {
+			r := search(t, h, q)
+			if r.Total == 0 || r.Total == all {
+				t.Errorf("Search(%q) = %d hits; want the films titled with the word", q, r.Total)
+			}
+			for _, hit := range r.Hits {
+				title := strings.Fields(strings.ToLower(hit.Title))
+				if !slices.ContainsFunc(strings.Fields(strings.Trim(q, `" `)), func(w string) bool { return slices.Contains(title, w) }) {
+					t.Errorf("Search(%q) found %q, whose title has none of the words", q, hit.Title)
+				}
 			}
 		}
 		// A stop word still being typed is a prefix ("a" may become "aurora"): any answer but
@@ -223,4 +248,31 @@ func TestRelevanceGuarantees(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestFilmJudgments runs the judged queries on the 36k films through /api/search: people,
+// titles of stop words, typos, accents and phrases, each judged from the film records.
+func TestFilmJudgments(t *testing.T) {
+	js, err := ReadJudgments(filmJudgments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, _ := bigIndex(t)
+	h := api.NewServer(ix, api.Options{Logger: zerolog.Nop(), RatePerSecond: -1})
+	var table strings.Builder
+	held := 0
+	for _, j := range js {
+		r := search(t, h, j.Q)
+		ok, failed := j.Check(r.outcome())
+		mark := "ok"
+		if ok {
+			held++
+		} else {
+			mark = "FAIL " + strings.Join(failed, "; ")
+			t.Errorf("line %d: q=%q: want %s; got %s", j.Line, j.Q, j.Expectation(), r.summary(""))
+		}
+		fmt.Fprintf(&table, "%-22s | %-60s | %-70s | %s\n", fmt.Sprintf("%q", j.Q), j.Expectation(), r.summary(""), mark)
+	}
+	fmt.Fprintf(&table, "%d of %d judgments hold", held, len(js))
+	t.Log("\n" + table.String())
 }
