@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -33,7 +34,7 @@ import (
 // are in the README's ranking section).
 const (
 	bm25K1           = 1.2
-	rerankDepth      = 200  // films re-scored for proximity
+	rerankDepth      = 50   // films re-scored for proximity
 	maxRuleWords     = 4    // longer queries are requests: no words rule
 	distinctiveShare = 0.01 // a word in more films than this share does not decide the tier,
 	minDistinctive   = 2    // unless they are this few
@@ -570,6 +571,9 @@ func (rk *ranking) better() func(a, b entry) bool {
 }
 
 // rerank adds proximity to the relevance of the first rerankDepth entries and sorts them again.
+// Positions come from the films' stored text, not the postings: Bleve reads a term's locations
+// by decoding its postings up to each film asked for, which cost more than the whole rest of a
+// search for common words; the text of a few dozen films is scanned in a fraction of that.
 func (rk *ranking) rerank(ctx context.Context, es []entry) error {
 	type word struct {
 		stem string
@@ -592,77 +596,60 @@ func (rk *ranking) rerank(ctx context.Context, es []entry) error {
 	if len(ws) < 2 || n < 2 {
 		return nil
 	}
-	head := es[:n]
-	order := make([]int, n) // entries by film number: postings advance forward only
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int { return int(head[a].doc) - int(head[b].doc) })
-
-	readers := make([][]bindex.TermFieldReader, len(ws))
-	defer func() {
-		for _, rs := range readers {
-			for _, r := range rs {
-				if r != nil {
-					r.Close()
-				}
-			}
-		}
-	}()
+	top := es[:n]
+	stemOf := map[string]int{} // a stem of the query -> its place in ws
+	heads := map[string]bool{}
 	for i, w := range ws {
-		readers[i] = make([]bindex.TermFieldReader, len(proximityFields))
-		for j, f := range proximityFields {
-			r, err := rk.r.TermFieldReader(ctx, []byte(w.stem), f, true, false, true)
-			if err != nil {
-				return fmt.Errorf("positions %s:%s: %w", f, w.stem, err)
-			}
-			readers[i][j] = r
+		if _, ok := stemOf[w.stem]; !ok {
+			stemOf[w.stem] = i
 		}
+		heads[head(w.stem)] = true
 	}
-	pos := make([][][]uint64, len(ws))
-	for i := range pos {
-		pos[i] = make([][]uint64, len(proximityFields))
-	}
-	var tfd bindex.TermFieldDoc
-	for _, ei := range order {
+	weights := [...]float64{fieldParams[fTitle].weight, fieldParams[fDescription].weight, fieldParams[fFacts].weight}
+	pos := make([][]int, len(ws)) // per word: its positions in one text
+	for ei := range top {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		d := int(head[ei].doc)
-		for i := range ws {
-			for j := range proximityFields {
-				pos[i][j] = pos[i][j][:0]
-				got, err := readers[i][j].Advance(internalID(d), &tfd)
-				if err != nil {
-					return err
-				}
-				if got == nil || docNum(got.ID) != d {
-					continue
-				}
-				for _, v := range got.Vectors {
-					var a uint64
-					if len(v.ArrayPositions) > 0 {
-						a = v.ArrayPositions[0]
-					}
-					pos[i][j] = append(pos[i][j], a<<32|v.Pos)
-				}
-				slices.Sort(pos[i][j])
+		f, err := rk.s.stored(rk.r, int(top[ei].doc))
+		if err != nil {
+			return err
+		}
+		best := make([]float64, len(ws)-1) // per pair of neighbouring words
+		scan := func(text string, weight float64) {
+			for i := range pos {
+				pos[i] = pos[i][:0]
 			}
+			at := 0
+			eachWord(text, func(start, end int) {
+				at++
+				w := fold(bare(strings.ToLower(text[start:end])))
+				if !heads[head(w)] {
+					return
+				}
+				if i, ok := stemOf[rk.c.stemOf(w)]; ok {
+					pos[i] = append(pos[i], at)
+				}
+			})
+			for i := range best {
+				if d := minDistance(pos[i], pos[i+1]); d > 0 {
+					best[i] = max(best[i], weight/float64(d*d))
+				}
+			}
+		}
+		scan(f.Title, weights[0])
+		scan(f.Description, weights[1])
+		for _, fact := range f.Facts {
+			scan(fact, weights[2])
 		}
 		prox := 0.0
-		for i := 0; i+1 < len(ws); i++ {
-			best := 0.0
-			for j, f := range proximityFields {
-				if d := minDistance(pos[i][j], pos[i+1][j]); d > 0 {
-					best = max(best, fieldParams[f].weight/float64(d*d))
-				}
-			}
-			prox += best * min(ws[i].idf, ws[i+1].idf)
+		for i, b := range best {
+			prox += b * min(ws[i].idf, ws[i+1].idf)
 		}
-		head[ei].rel += proximityWeight * prox
+		top[ei].rel += proximityWeight * prox
 	}
 	better := rk.better()
-	slices.SortStableFunc(head, func(a, b entry) int {
+	slices.SortStableFunc(top, func(a, b entry) int {
 		if better(a, b) {
 			return -1
 		}
@@ -674,25 +661,22 @@ func (rk *ranking) rerank(ctx context.Context, es []entry) error {
 	return nil
 }
 
-// minDistance is the fewest positions from a word of a to a word of b after it (a word of b
-// before it counts one more); 0 when they never share an array element.
-func minDistance(a, b []uint64) int {
-	bestD := 0
+// minDistance is the fewest words from a word at a to a word at b after it (a word of b
+// before it counts one more); 0 when either is empty.
+func minDistance(a, b []int) int {
+	best := 0
 	for _, x := range a {
 		for _, y := range b {
-			if x>>32 != y>>32 {
-				continue
-			}
-			d := int(int64(y) - int64(x))
+			d := y - x
 			if d <= 0 {
 				d = 1 - d
 			}
-			if bestD == 0 || d < bestD {
-				bestD = d
+			if best == 0 || d < best {
+				best = d
 			}
 		}
 	}
-	return bestD
+	return best
 }
 
 // topN keeps the best n entries pushed.

@@ -264,15 +264,15 @@ func docNum(id []byte) int {
 	return int(binary.BigEndian.Uint64(id))
 }
 
-// hit loads film d; with c, it also highlights what c matched.
-func (s *snapshot) hit(r bindex.IndexReader, d int, c *compiled) (Hit, error) {
+// stored loads the stored film of document d.
+func (s *snapshot) stored(r bindex.IndexReader, d int) (corpus.Film, error) {
 	id, err := r.ExternalID(internalID(d))
 	if err != nil {
-		return Hit{}, fmt.Errorf("hit %d: %w", d, err)
+		return corpus.Film{}, fmt.Errorf("film %d: %w", d, err)
 	}
 	doc, err := r.Document(id)
 	if err != nil || doc == nil {
-		return Hit{}, fmt.Errorf("hit %s: stored source: %w", id, err)
+		return corpus.Film{}, fmt.Errorf("film %s: stored source: %w", id, err)
 	}
 	var f corpus.Film
 	err = errSource
@@ -282,7 +282,16 @@ func (s *snapshot) hit(r bindex.IndexReader, d int, c *compiled) (Hit, error) {
 		}
 	})
 	if err != nil {
-		return Hit{}, fmt.Errorf("hit %s: stored source: %w", id, err)
+		return corpus.Film{}, fmt.Errorf("film %s: stored source: %w", id, err)
+	}
+	return f, nil
+}
+
+// hit loads film d; with c, it also highlights what c matched.
+func (s *snapshot) hit(r bindex.IndexReader, d int, c *compiled) (Hit, error) {
+	f, err := s.stored(r, d)
+	if err != nil {
+		return Hit{}, err
 	}
 	// decodeFilm gives empty lists, never nil ones, so JSON shows [] for no companies.
 	h := Hit{Film: f, Decade: f.Decade(), Highlights: map[string]string{}}
