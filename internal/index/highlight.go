@@ -201,4 +201,3 @@ func snippet(text string, spans []span) string {
 	}
 	return out
 }
-
