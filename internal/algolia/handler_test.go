@@ -298,13 +298,13 @@ func TestErrors(t *testing.T) {
 		status           int
 		msgHas           string
 	}{
-		{"long query", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("a", 513) + `"}}]}`, 400, "query"},
+		{"long query", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("a", index.MaxQueryBytes+1) + `"}}]}`, 400, "query"},
 		{"too many per page", "/1/indexes/*/queries", `{"requests":[{"params":"hitsPerPage=51"}]}`, 400, "hitsPerPage"},
 		{"too many requests", "/1/indexes/*/queries", `{"requests":[` + many + `]}`, 400, "at most 50"},
 		{"not JSON", "/1/indexes/*/queries", `requests=1`, 400, "JSON"},
 		{"request not an object", "/1/indexes/*/queries", `{"requests":["x"]}`, 400, "object"},
 		{"bad filter", "/1/indexes/*/queries", `{"requests":[{"indexName":"films"},{"params":{"facetFilters":["companies:-Bolshoi Ballet"]}}]}`, 400, "negation"},
-		{"too many query terms", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("a ", 40) + `"}}]}`, 400, "terms"},
+		{"too many query terms", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("b ", index.MaxQueryTerms+1) + `"}}]}`, 400, "terms"},
 		{"body too large", "/1/indexes/*/queries", `{"requests":[{"params":{"x":"` + strings.Repeat("a", maxBody) + `"}}]}`, 413, "larger"},
 		{"facet body too large", "/1/indexes/films/facets/decade/query", `{"x":"` + strings.Repeat("a", maxBody) + `"}`, 413, "larger"},
 		{"facet bad params", "/1/indexes/films/facets/decade/query", `{"params":"hitsPerPage=500"}`, 400, "hitsPerPage"},
