@@ -40,6 +40,7 @@ var kindWeight = [...]float64{
 // Typo and expansion limits.
 const (
 	maxTypoCandidates = 4
+	maxTypoWords      = 5    // words of one query corrected at most: each is an automaton walk
 	maxForms          = 12   // longer words a typed prefix stands for, most common first
 	maxFormsScan      = 4096 // dictionary entries read to find them
 	minTypoLen1       = 4    // one typo from four letters, as Algolia
@@ -148,7 +149,13 @@ func (s *snapshot) compile(r bindex.IndexReader, p parsedQuery) (*compiled, erro
 			s.addWord(a, d, tok, typing, c)
 		}
 	}
+	seenPhrase := map[string]bool{}
 	for _, ph := range p.phrases {
+		key := strings.Join(terms(a.exact, ph), " ")
+		if seenPhrase[key] {
+			continue // the same phrase twice asks nothing more, and each costs a search
+		}
+		seenPhrase[key] = true
 		if q := phraseQuery(ph, stemFields); q != nil {
 			c.phrases = append(c.phrases, q)
 			for _, tok := range terms(a.exact, ph) {
@@ -261,12 +268,12 @@ func (s *snapshot) addWord(a analyzers, d *dict, tok string, typing bool, c *com
 	// Typos: only for words the index does not know, so a correct word never pulls in its
 	// neighbours, a word being typed that starts real words is not "corrected", and a theme
 	// word ("colour", "revolt") is read through its synonyms rather than as a misspelling.
-	if !known && !numeric && !w.stop && n >= minTypoLen1 && !prefixKnown && !synKnown {
+	if !known && !numeric && !w.stop && n >= minTypoLen1 && !prefixKnown && !synKnown && len(c.typos) < maxTypoWords {
 		budget := 1
 		if n >= minTypoLen2 {
 			budget = 2
 		}
-		for i, cand := range d.nearWords(tok, budget) {
+		for i, cand := range d.nearWords(tok, budget, typing) {
 			if i == 0 {
 				c.typos[tok] = cand.term
 			}
@@ -289,6 +296,10 @@ func (s *snapshot) addWord(a analyzers, d *dict, tok string, typing bool, c *com
 // typed is corrected to the start of a word), the words of descriptions (which name most of a
 // film's people) and the stars. Each field is an automaton walk over its dictionary: few.
 var typoFields = []string{fTitlePrefix, fDescriptionX, fLead}
+
+// finishedTypoFields serve a word the reader has finished: it is corrected to a whole word, and
+// the dictionary of title beginnings, many times larger, is not walked.
+var finishedTypoFields = []string{fTitleX, fDescriptionX, fLead}
 
 // highlightStems records stems the text fields are searched for.
 func (c *compiled) highlightStems(stems ...string) {
@@ -385,12 +396,16 @@ type candidate struct {
 // Candidates come from unstemmed words, not the stemmed ones: stemming a misspelt word garbles
 // it (perpetaully: perpetaulli, far from perpetu). Title candidates include word beginnings, so
 // a title word still being typed is corrected to the start of a word, not a whole one.
-func (d *dict) nearWords(word string, budget int) []candidate {
+func (d *dict) nearWords(word string, budget int, typing bool) []candidate {
 	if r := []rune(word); len(r) > maxPrefixLen {
 		word = string(r[:maxPrefixLen])
 	}
 	// Levenshtein counts a swap as two edits; look one further and keep what is within budget.
-	cands := d.fuzzy(typoFields, word, min(budget+1, 2))
+	fields := typoFields
+	if !typing {
+		fields = finishedTypoFields
+	}
+	cands := d.fuzzy(fields, word, min(budget+1, 2))
 	out := cands[:0]
 	for _, c := range cands {
 		c.dist = typoDistance(word, c.term)

@@ -42,6 +42,7 @@ const (
 	exactTitleBoost  = 0.5 // a title that is the query, word for word
 	exactEdge        = 0.1 // what a word as written adds to the same word in another form
 	checkEvery       = 256 // films scored between deadline checks
+	commonShare      = 0.1 // see open
 )
 
 // fieldParam is a field's weight in BM25F and its length normalisation b.
@@ -198,7 +199,7 @@ type ranking struct {
 	all     bool // match=all: every counted word must match
 	cursors []*cursor
 	passive []*cursor
-	filters []*matcher // phrases: each must match
+	phrased []bool // when the query has phrases: the films that have them all
 	exclude []*matcher
 	idf     []float64 // per group
 	decides []bool    // per word: its presence decides the tier
@@ -218,9 +219,6 @@ func (rk *ranking) close() {
 	for _, c := range rk.passive {
 		c.close()
 	}
-	for _, m := range rk.filters {
-		m.close()
-	}
 	for _, m := range rk.exclude {
 		m.close()
 	}
@@ -235,6 +233,9 @@ func (rk *ranking) open(ctx context.Context) error {
 	rk.idf = make([]float64, len(c.groups))
 	exactIDF := make([]float64, len(c.words))
 	stemmed := make([]bool, len(c.words))
+	// In a long request, a word in more than commonShare of the films scores the films the
+	// other words find but finds none itself: its postings would be most of the work.
+	long := c.counted() > maxRuleWords
 	for _, g := range c.groups {
 		stemmed[g.word] = stemmed[g.word] || g.kind == kindStem
 	}
@@ -263,7 +264,8 @@ func (rk *ranking) open(ctx context.Context) error {
 			df = max(df, tfr.Count())
 			// A word's stem postings hold every film its exact form is in, in the same texts:
 			// those exact cursors only score what the stem cursors find, at half the cost.
-			drive := !stop && !(g.kind == kindExact && stemmed[g.word] && sameText[f] != "")
+			drive := !stop && !(g.kind == kindExact && stemmed[g.word] && sameText[f] != "") &&
+				!(long && tfr.Count() > uint64(commonShare*n))
 			rk.add(&cursor{r: tfr, group: gi, param: fieldParams[f], avg: s.manifest.Fields[f].avg(), drive: drive, doc: -1, title: f == fTitleX && (g.kind == kindExact || g.kind == kindTypo)})
 		}
 		rk.idf[gi] = idf(n, float64(df))
@@ -285,18 +287,20 @@ func (rk *ranking) open(ctx context.Context) error {
 			exactIDF[g.word] = stemIDF[g.word]
 		}
 	}
+	if len(rk.cursors) == 0 { // nothing but common words: they find the films after all
+		rk.cursors, rk.passive = rk.passive, nil
+		for _, cur := range rk.cursors {
+			cur.drive = true
+		}
+	}
 	// A longer form or a correction never outweighs the word itself.
 	for gi, g := range c.groups {
 		if (g.kind == kindPrefix || g.kind == kindTypo) && exactIDF[g.word] > 0 {
 			rk.idf[gi] = min(rk.idf[gi], exactIDF[g.word])
 		}
 	}
-	for _, q := range c.phrases {
-		m, err := newMatcher(ctx, rk.r, s, q)
-		if err != nil {
-			return err
-		}
-		rk.filters = append(rk.filters, m)
+	if err := rk.matchPhrases(ctx); err != nil {
+		return err
 	}
 	for _, q := range c.excluded {
 		m, err := newMatcher(ctx, rk.r, s, q)
@@ -489,10 +493,8 @@ func (rk *ranking) rank(ctx context.Context, k *counter, keep int) ([]entry, err
 				return m.err
 			}
 		}
-		for _, m := range rk.filters {
-			if !m.matches(d) {
-				return m.err
-			}
+		if rk.phrased != nil && !rk.phrased[d] {
+			return nil
 		}
 		if rk.all && words < counted {
 			return nil
@@ -739,4 +741,62 @@ func (t *topN) sorted() []entry {
 		return 0
 	})
 	return out
+}
+
+// matchPhrases finds the films that have every phrase of the query: the first phrase's films,
+// then those of them that have the next, and so on, so each phrase after the first costs in
+// proportion to the films still in the running.
+func (rk *ranking) matchPhrases(ctx context.Context) error {
+	if len(rk.c.phrases) == 0 {
+		return nil
+	}
+	var films []int
+	for i, q := range rk.c.phrases {
+		m, err := newMatcher(ctx, rk.r, rk.s, q)
+		if err != nil {
+			return err
+		}
+		var kept []int
+		if i == 0 {
+			for d := m.next(); d != done; d = m.next() {
+				if len(kept)%checkEvery == 0 && ctx.Err() != nil {
+					break
+				}
+				kept = append(kept, d)
+			}
+		} else {
+			for j, d := range films {
+				if j%checkEvery == 0 && ctx.Err() != nil {
+					break
+				}
+				if m.matches(d) {
+					kept = append(kept, d)
+				}
+			}
+		}
+		m.close()
+		if err := cmpErr(ctx.Err(), m.err); err != nil {
+			return err
+		}
+		films = kept
+		if len(films) == 0 {
+			break
+		}
+	}
+	rk.phrased = make([]bool, rk.s.cols.n)
+	for _, d := range films {
+		if d >= 0 && d < len(rk.phrased) {
+			rk.phrased[d] = true
+		}
+	}
+	return nil
+}
+
+func cmpErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
