@@ -15,7 +15,7 @@ import (
 
 const (
 	batchSize   = 1000 // films between progress reports and cancellation checks
-	segmentSize = 4000 // films per segment the builder writes before its final merge
+	segmentSize = 2000 // films per segment the builder writes before its final merge: between two, a build cannot stop
 )
 
 // BuildOptions tune Build.
