@@ -43,13 +43,16 @@ type errorBody struct {
 func classify(ctx context.Context, err error) (int, string) {
 	var ae *apiError
 	var mbe *http.MaxBytesError
+	var qe *index.QueryError
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, ae.msg
 	case errors.As(err, &mbe):
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)
+	case errors.As(err, &qe):
+		return http.StatusBadRequest, algoliaParam(qe.Param) + " " + qe.Reason
 	case errors.Is(err, index.ErrBadQuery):
-		return http.StatusBadRequest, err.Error()
+		return http.StatusBadRequest, "the query cannot be searched"
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		return 0, ""
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, index.ErrClosed):
@@ -83,4 +86,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false) // highlights carry the client's tags; JSON needs no HTML escaping
 	_ = enc.Encode(v)        // the status is sent; a failed write means the client left
+}
+
+// algoliaParam names a native parameter as Algolia's protocol does.
+func algoliaParam(p string) string {
+	switch p {
+	case "q":
+		return "query"
+	case "per_page":
+		return "hitsPerPage"
+	}
+	return p
 }

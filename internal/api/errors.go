@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/rs/zerolog/hlog"
 
@@ -54,11 +53,14 @@ func paramError(param, format string, args ...any) *Error {
 // classify turns any error into one the client may see. Internal details stay in the log.
 func classify(err error) *Error {
 	var e *Error
+	var qe *index.QueryError
 	switch {
 	case errors.As(err, &e):
 		return e
+	case errors.As(err, &qe):
+		return &Error{Code: CodeBadQuery, Message: qe.Param + " " + qe.Reason, Param: qe.Param}
 	case errors.Is(err, index.ErrBadQuery):
-		return &Error{Code: CodeBadQuery, Message: reason(err), Param: "q"}
+		return &Error{Code: CodeBadQuery, Message: "the query cannot be searched", Param: "q"}
 	case errors.Is(err, index.ErrNotFound):
 		return &Error{Code: CodeNotFound, Message: "no film with that id"}
 	case errors.Is(err, context.DeadlineExceeded):
@@ -67,16 +69,6 @@ func classify(err error) *Error {
 		return &Error{Code: CodeUnavailable, Message: "the index is not ready", RetryAfter: 1}
 	}
 	return &Error{Code: CodeInternal, Message: "internal error"}
-}
-
-// reason is what follows "bad query: " in err: the part written for the client.
-func reason(err error) string {
-	msg := err.Error()
-	p := index.ErrBadQuery.Error() + ": "
-	if i := strings.Index(msg, p); i >= 0 {
-		return msg[i+len(p):]
-	}
-	return msg
 }
 
 // writeError sends the envelope and logs what the client does not see. A cancelled request

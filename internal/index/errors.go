@@ -1,6 +1,9 @@
 package index
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors callers classify with errors.Is.
 var (
@@ -20,3 +23,20 @@ var (
 	// published, or opening it made Bleve panic: it is refused, never served.
 	ErrDamaged = errors.New("damaged build")
 )
+
+// QueryError is a request the index refuses as given: which parameter, and why, in words a
+// client may read after the parameter's name ("q" + " has more than 64 terms"). Each protocol
+// names the parameter its own way. It wraps ErrBadQuery.
+type QueryError struct {
+	Param  string // the request's field in the native API's terms: q, page, sort, ...
+	Reason string
+}
+
+func (e *QueryError) Error() string { return fmt.Sprintf("bad query: %s %s", e.Param, e.Reason) }
+
+// Unwrap makes errors.Is(err, ErrBadQuery) hold.
+func (e *QueryError) Unwrap() error { return ErrBadQuery }
+
+func badQuery(param, format string, args ...any) error {
+	return &QueryError{Param: param, Reason: fmt.Sprintf(format, args...)}
+}

@@ -1,7 +1,6 @@
 package index
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -33,10 +32,10 @@ func (p parsedQuery) empty() bool { return len(p.words) == 0 && len(p.phrases) =
 func parseQuery(q string) (parsedQuery, error) {
 	var p parsedQuery
 	if len(q) > MaxQueryBytes {
-		return p, fmt.Errorf("%w: q is %d bytes; at most %d", ErrBadQuery, len(q), MaxQueryBytes)
+		return p, badQuery("q", "is %d bytes; at most %d", len(q), MaxQueryBytes)
 	}
 	if !utf8.ValidString(q) {
-		return p, fmt.Errorf("%w: q is not valid UTF-8", ErrBadQuery)
+		return p, badQuery("q", "is not valid UTF-8")
 	}
 	terms := 0
 	rest := q
@@ -80,7 +79,7 @@ func parseQuery(q string) (parsedQuery, error) {
 			}
 		}
 		if terms > MaxQueryTerms {
-			return parsedQuery{}, fmt.Errorf("%w: more than %d terms", ErrBadQuery, MaxQueryTerms)
+			return parsedQuery{}, badQuery("q", "has more than %d terms", MaxQueryTerms)
 		}
 		switch {
 		case neg:

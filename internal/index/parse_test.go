@@ -166,3 +166,17 @@ func hostileQueries() []string {
 		"\u00a0ballet\u2028lake\u3000", "e\u0301tude", "ballet\x01\x1b[31m\r\n",
 	}
 }
+
+// TestQueryErrorTyped: a refused query says which parameter and why as values, so the APIs
+// never read error text.
+func TestQueryErrorTyped(t *testing.T) {
+	_, err := parseQuery(strings.Repeat("w ", MaxQueryTerms+1))
+	var qe *QueryError
+	if !errors.As(err, &qe) || qe.Param != "q" || !strings.Contains(qe.Reason, "terms") || !errors.Is(err, ErrBadQuery) {
+		t.Errorf("parseQuery(too many terms) = %#v; want a QueryError for q that is ErrBadQuery", err)
+	}
+	req := Request{Sort: "sideways"}
+	if err := req.normalize(); !errors.As(err, &qe) || qe.Param != "sort" {
+		t.Errorf("normalize(sort sideways) = %v; want a QueryError for sort", err)
+	}
+}

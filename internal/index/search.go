@@ -120,27 +120,27 @@ func (r *Request) normalize() error {
 		r.Match = MatchMost
 	}
 	if r.Match != MatchMost && r.Match != MatchAll {
-		return fmt.Errorf("%w: unknown match %q", ErrBadQuery, r.Match)
+		return badQuery("match", "must be most or all, not %q", r.Match)
 	}
 	switch {
 	case r.Page < 1 || r.PerPage < 1 || r.PerPage > MaxPerPage:
-		return fmt.Errorf("%w: page %d of %d", ErrBadQuery, r.Page, r.PerPage)
+		return badQuery("page", "%d of %d per page is out of range", r.Page, r.PerPage)
 	case r.Page > MaxDepth || r.Page*r.PerPage > MaxDepth:
-		return fmt.Errorf("%w: page*per_page above %d", ErrBadQuery, MaxDepth)
+		return badQuery("page", "times per_page is above %d", MaxDepth)
 	case r.FacetSize < 1 || r.FacetSize > MaxFacetSize:
-		return fmt.Errorf("%w: facet size %d", ErrBadQuery, r.FacetSize)
+		return badQuery("facet_size", "%d is out of range", r.FacetSize)
 	case len(r.Companies)+len(r.Decades)+len(r.Years)+len(r.Genres) > maxFilters:
-		return fmt.Errorf("%w: more than %d filters", ErrBadQuery, maxFilters)
+		return badQuery("company", "and the other filters have more than %d values", maxFilters)
 	}
 	for _, f := range r.Facets {
 		if !slices.Contains(allFacets, f) {
-			return fmt.Errorf("%w: unknown facet %q", ErrBadQuery, f)
+			return badQuery("facets", "has the unknown facet %q", f)
 		}
 	}
 	switch r.Sort {
 	case SortRelevance, SortYear, SortYearDesc, SortTitle:
 	default:
-		return fmt.Errorf("%w: unknown sort %q", ErrBadQuery, r.Sort)
+		return badQuery("sort", "%q is unknown", r.Sort)
 	}
 	return nil
 }
