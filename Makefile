@@ -44,9 +44,10 @@ relevance: ## the judged queries and the known-item evaluation, as tables
 relevance-ir: ## nDCG@10, MAP, recall and MRR on the classic IR collections, beside BM25 and plain Bleve
 	$(GO) test ./internal/relevance -run '^TestIR$$' -count=1 -v
 
-lint:
+lint: ## gofmt, go vet and staticcheck (a tool dependency in go.mod)
 	@test -z "$$(gofmt -l . | grep -v node_modules)" || { gofmt -l . | grep -v node_modules; echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
 
 build: ## static, version-stamped binaries in bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/searchd ./cmd/searchd

@@ -25,8 +25,6 @@ type parsedQuery struct {
 	prefixLast bool
 }
 
-func (p parsedQuery) empty() bool { return len(p.words) == 0 && len(p.phrases) == 0 }
-
 // parseQuery splits q. It never fails on content: stray quotes and operators are text. It fails
 // only on size limits and invalid UTF-8.
 func parseQuery(q string) (parsedQuery, error) {

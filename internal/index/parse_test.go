@@ -49,7 +49,7 @@ func TestParseQuery(t *testing.T) {
 			t.Errorf("parseQuery(%q) failed: %v", c.q, err)
 			continue
 		}
-		got := want{p.words, p.phrases, p.excluded, p.prefixLast}
+		got := want(p)
 		if !reflect.DeepEqual(got, c.want) {
 			t.Errorf("parseQuery(%q) = %+v; want %+v", c.q, got, c.want)
 		}

@@ -61,8 +61,6 @@ var fieldParams = map[string]fieldParam{
 // sameText maps an exact field to the stemmed field of the same text.
 var sameText = map[string]string{fTitleX: fTitle, fDescriptionX: fDescription, fFactsX: fFacts, fGenresX: fGenres}
 
-// proximityFields are the stemmed fields proximity is measured in.
-var proximityFields = []string{fTitle, fDescription, fFacts}
 
 const done = math.MaxInt
 
