@@ -61,7 +61,6 @@ var fieldParams = map[string]fieldParam{
 // sameText maps an exact field to the stemmed field of the same text.
 var sameText = map[string]string{fTitleX: fTitle, fDescriptionX: fDescription, fFactsX: fFacts, fGenresX: fGenres}
 
-
 const done = math.MaxInt
 
 // cursor walks the postings of one group in one field, or the matches of a phrase.
