@@ -108,6 +108,8 @@ func TestQueriesAgreeWithIndex(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			// The protocol's searches count facets as Algolia does and require every word.
+			tc.want.Conjunctive, tc.want.Match = true, index.MatchAll
 			want, err := ix.Search(context.Background(), tc.want)
 			if err != nil {
 				t.Fatal(err)
@@ -283,8 +285,8 @@ func TestFacetValues(t *testing.T) {
 			t.Errorf("facet request %d: %+v; want %+v", i, got.Results[i].FacetHits, w)
 		}
 	}
-	status, got, _ = post(t, srv.URL+"/1/indexes/films/facets/genre/query", "application/json", `{"facetQuery":"x"}`)
-	if status != http.StatusBadRequest || got.Status != 400 || !strings.Contains(got.Message, "genre") {
+	status, got, _ = post(t, srv.URL+"/1/indexes/films/facets/rating/query", "application/json", `{"facetQuery":"x"}`)
+	if status != http.StatusBadRequest || got.Status != 400 || !strings.Contains(got.Message, "rating") {
 		t.Errorf("unknown facet: %d %+v; want 400 naming it", status, got)
 	}
 }
@@ -298,13 +300,13 @@ func TestErrors(t *testing.T) {
 		status           int
 		msgHas           string
 	}{
-		{"long query", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("a", 513) + `"}}]}`, 400, "query"},
+		{"long query", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("a", index.MaxQueryBytes+1) + `"}}]}`, 400, "query"},
 		{"too many per page", "/1/indexes/*/queries", `{"requests":[{"params":"hitsPerPage=51"}]}`, 400, "hitsPerPage"},
 		{"too many requests", "/1/indexes/*/queries", `{"requests":[` + many + `]}`, 400, "at most 50"},
 		{"not JSON", "/1/indexes/*/queries", `requests=1`, 400, "JSON"},
 		{"request not an object", "/1/indexes/*/queries", `{"requests":["x"]}`, 400, "object"},
 		{"bad filter", "/1/indexes/*/queries", `{"requests":[{"indexName":"films"},{"params":{"facetFilters":["companies:-Bolshoi Ballet"]}}]}`, 400, "negation"},
-		{"too many query terms", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("a ", 40) + `"}}]}`, 400, "terms"},
+		{"too many query terms", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("ab ", index.MaxQueryTerms+1) + `"}}]}`, 400, "terms"},
 		{"body too large", "/1/indexes/*/queries", `{"requests":[{"params":{"x":"` + strings.Repeat("a", maxBody) + `"}}]}`, 413, "larger"},
 		{"facet body too large", "/1/indexes/films/facets/decade/query", `{"x":"` + strings.Repeat("a", maxBody) + `"}`, 413, "larger"},
 		{"facet bad params", "/1/indexes/films/facets/decade/query", `{"params":"hitsPerPage=500"}`, 400, "hitsPerPage"},
