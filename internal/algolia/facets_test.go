@@ -1,6 +1,7 @@
 package algolia
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"filmsearch/internal/index"
 )
 
 // search posts one search with params (a JSON object) and returns its result.
@@ -145,5 +148,52 @@ func TestFacetValuesConjunctive(t *testing.T) {
 	want := []facetHit{{"Dance", "<em>D</em>ance", 2}, {"Drama", "<em>D</em>rama", 1}}
 	if status != http.StatusOK || !reflect.DeepEqual(got.FacetHits, want) {
 		t.Errorf("genres matching d among musicals: status %d, %s; want %+v", status, raw, want)
+	}
+}
+
+// nbHits and the facet counts cover the films with every word, as on Algolia, and the films
+// with any word when optionalWords names one; when no film has every word they cover those
+// with the most, unless removeWordsIfNoResults is "none".
+func TestWordsMatched(t *testing.T) {
+	t.Parallel()
+	ix := testIndex(t)
+	srv := newTestServer(t, ix)
+	total := func(q, match string) (int, bool) {
+		res, err := ix.Search(context.Background(), index.Request{Query: q, Match: match})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total, res.Relaxed
+	}
+	all, _ := total("tragic love", index.MatchAll)
+	most, _ := total("tragic love", index.MatchMost)
+	relaxed, wasRelaxed := total("revolution xylophone", index.MatchAll)
+	if all == 0 || most <= all || relaxed == 0 || !wasRelaxed {
+		t.Fatalf("the collection no longer shows the difference: tragic love %d of all words, %d of any; revolution xylophone %d (relaxed %v)",
+			all, most, relaxed, wasRelaxed)
+	}
+	for _, tc := range []struct {
+		params string
+		want   int
+	}{
+		{`{"query":"tragic love"}`, all},
+		{`{"query":"tragic love","removeWordsIfNoResults":"lastWords"}`, all},
+		{`{"query":"tragic love","optionalWords":["love"]}`, most},
+		{`{"query":"tragic love","optionalWords":"tragic,love"}`, most},
+		{`{"query":"revolution xylophone"}`, relaxed},
+		{`{"query":"revolution xylophone","removeWordsIfNoResults":"allOptional"}`, relaxed},
+		{`{"query":"revolution xylophone","removeWordsIfNoResults":"none"}`, 0},
+	} {
+		t.Run(tc.params, func(t *testing.T) {
+			params := strings.TrimSuffix(tc.params, "}") + `,"facets":["decade"]}`
+			nb, facets := searchOne(t, srv.URL, params)
+			sum := 0
+			for _, n := range facets["decade"] {
+				sum += n
+			}
+			if nb != tc.want || sum != tc.want {
+				t.Errorf("nbHits %d, decade counts %v; want %d in both", nb, facets["decade"], tc.want)
+			}
+		})
 	}
 }

@@ -389,3 +389,47 @@ func TestAttackInvalidUTF8(t *testing.T) {
 		})
 	}
 }
+
+// Films with director, cast and genres show them as attributes, with a _highlightResult each
+// for a client's Highlight component; "*" facets include genres.
+func TestCastAttributes(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, castIndex(t))
+	_, got, raw := post(t, srv.URL+"/1/indexes/*/queries", "text/plain", `{"requests":[
+		{"indexName":"films","params":{"query":"skater","facets":["*"]}}
+	]}`)
+	var res struct {
+		Results []struct {
+			Hits []struct {
+				Director        string                     `json:"director"`
+				Cast            []string                   `json:"cast"`
+				Genres          []string                   `json:"genres"`
+				HighlightResult map[string]json.RawMessage `json:"_highlightResult"`
+			} `json:"hits"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(raw), &res); err != nil || len(res.Results) != 1 || len(res.Results[0].Hits) != 1 {
+		t.Fatalf("%v: %.400s", err, raw)
+	}
+	h := res.Results[0].Hits[0]
+	if h.Director != "Ivan Petrov" || !reflect.DeepEqual(h.Cast, []string{"Maria Ivanova", "Oleg Smirnov"}) ||
+		!reflect.DeepEqual(h.Genres, []string{"Drama", "Dance"}) {
+		t.Errorf("hit: director %q, cast %q, genres %q", h.Director, h.Cast, h.Genres)
+	}
+	var director highlightResult
+	var cast []highlightResult
+	json.Unmarshal(h.HighlightResult["director"], &director)
+	json.Unmarshal(h.HighlightResult["cast"], &cast)
+	if director.Value != "Ivan Petrov" || len(cast) != 2 || cast[1].Value != "Oleg Smirnov" || h.HighlightResult["genres"] == nil {
+		t.Errorf("_highlightResult = %s", h.HighlightResult)
+	}
+	if want := map[string]int{"Drama": 1, "Dance": 1}; !reflect.DeepEqual(got.Results[0].Facets["genres"], want) {
+		t.Errorf("facets = %v; want genres %v", got.Results[0].Facets, want)
+	}
+
+	// A film without them has none of these attributes.
+	_, _, raw = post(t, srv.URL+"/1/indexes/*/queries", "text/plain", `{"requests":[{"params":{"query":"hundredth"}}]}`)
+	if !strings.Contains(raw, "Bright Stage") || strings.Contains(raw, `"director"`) || strings.Contains(raw, `"cast"`) || strings.Contains(raw, `"genres"`) {
+		t.Errorf("a film without director, cast or genres: %.600s", raw)
+	}
+}
