@@ -81,7 +81,11 @@ type pageState struct {
 	Companies   map[string]int `json:"companies"`
 	CompanyHTML []string       `json:"companyHTML"`
 	Decades     map[string]int `json:"decades"`
-	Page        string         `json:"page"`
+	Refined     []string       `json:"refined"` // the decades chosen, in order
+	// ResultsRefined: the decades chosen in the search whose results the page shows (React
+	// InstantSearch's page only), as its list shows a choice before the results come.
+	ResultsRefined []string `json:"resultsRefined"`
+	Page           string   `json:"page"`
 }
 
 const readState = `(() => {
@@ -102,6 +106,9 @@ const readState = `(() => {
 		companyHTML: all('#companies .ais-RefinementList-labelText').map((e) => e.innerHTML),
 		decades: counts('#decades .ais-Menu-item, #decades .ais-RefinementList-item',
 			'.ais-Menu-label, .ais-RefinementList-labelText', '.ais-Menu-count, .ais-RefinementList-count'),
+		refined: all('#decades .ais-Menu-item--selected .ais-Menu-label, #decades .ais-RefinementList-item--selected .ais-RefinementList-labelText')
+			.map((e) => e.textContent).sort(),
+		resultsRefined: ((window.search && window.search.resultsRefined) || []).slice().sort(),
 		page: sel ? sel.textContent.trim() : '',
 	};
 })()`
