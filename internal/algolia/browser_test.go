@@ -81,7 +81,11 @@ type pageState struct {
 	Companies   map[string]int `json:"companies"`
 	CompanyHTML []string       `json:"companyHTML"`
 	Decades     map[string]int `json:"decades"`
-	Page        string         `json:"page"`
+	Refined     []string       `json:"refined"` // the decades chosen, in order
+	// ResultsRefined: the decades chosen in the search whose results the page shows (React
+	// InstantSearch's page only), as its list shows a choice before the results come.
+	ResultsRefined []string `json:"resultsRefined"`
+	Page           string   `json:"page"`
 }
 
 const readState = `(() => {
@@ -100,43 +104,66 @@ const readState = `(() => {
 		descHTML: all('#hits .description').map((e) => e.innerHTML),
 		companies: counts('#companies .ais-RefinementList-item', '.ais-RefinementList-labelText', '.ais-RefinementList-count'),
 		companyHTML: all('#companies .ais-RefinementList-labelText').map((e) => e.innerHTML),
-		decades: counts('#decades .ais-Menu-item', '.ais-Menu-label', '.ais-Menu-count'),
+		decades: counts('#decades .ais-Menu-item, #decades .ais-RefinementList-item',
+			'.ais-Menu-label, .ais-RefinementList-labelText', '.ais-Menu-count, .ais-RefinementList-count'),
+		refined: all('#decades .ais-Menu-item--selected .ais-Menu-label, #decades .ais-RefinementList-item--selected .ais-RefinementList-labelText')
+			.map((e) => e.textContent).sort(),
+		resultsRefined: ((window.search && window.search.resultsRefined) || []).slice().sort(),
 		page: sel ? sel.textContent.trim() : '',
 	};
 })()`
 
-// TestInstantSearchBrowser drives the real InstantSearch.js, from npm, in headless Chromium
-// against the handlers, and checks that what it shows agrees with index.Search.
-func TestInstantSearchBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	for _, f := range []string{
-		"node_modules/instantsearch.js/dist/instantsearch.production.min.js",
-		"node_modules/algoliasearch/dist/lite/builds/browser.umd.js",
-	} {
+// browser is one headless Chromium tab over a test site, and the index its pages search.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	ix   *index.Index
+	cors *corsRecorder
+	site string // the pages' origin
+	api  string // searchd's endpoints, on another origin
+
+	mu     sync.Mutex
+	jsErrs []string
+}
+
+// needNPM fails t when a file the pages load from npmDir is missing.
+func needNPM(t *testing.T, files ...string) {
+	t.Helper()
+	for _, f := range files {
 		if _, err := os.Stat(filepath.Join(npmDir, f)); err != nil {
-			t.Fatalf("%s is missing: run `npm ci --prefix internal/algolia/%s` first (%v)", f, npmDir, err)
+			t.Fatalf("%s is missing: run `npm ci --prefix internal/algolia/%s` (or scripts/test-deps.sh) first (%v)", f, npmDir, err)
 		}
 	}
-	chromium := browserPath(t)
-	ix := testIndex(t)
+}
 
-	// The API and the page are served from two origins, as on a site using searchd, so the
-	// browser makes real CORS requests.
-	cors := &corsRecorder{}
+// openBrowser serves the handlers over ix and the test pages on two origins, as on a site using
+// searchd, so the browser makes real CORS requests, and starts Chromium. bundles, when not "",
+// is served as /bundle/. Everything stops when t ends.
+func openBrowser(t *testing.T, ix *index.Index, bundles string) *browser {
+	t.Helper()
+	chromium := browserPath(t)
+	b := &browser{t: t, ix: ix, cors: &corsRecorder{}}
 	r := mux.NewRouter()
 	r.Handle("/1/indexes/*/queries", NewQueriesHandler(ix, zerolog.Nop())).Methods(http.MethodPost)
 	r.Handle("/1/indexes/{index}/facets/{facet}/query", NewFacetValuesHandler(ix, zerolog.Nop())).Methods(http.MethodPost)
-	api := httptest.NewServer(cors.wrap(r))
-	defer api.Close()
+	api := httptest.NewServer(b.cors.wrap(r))
+	t.Cleanup(api.Close)
 	page := http.NewServeMux()
 	page.Handle("GET /node_modules/", http.FileServer(http.Dir(npmDir)))
+	if bundles != "" {
+		page.Handle("GET /bundle/", http.StripPrefix("/bundle/", http.FileServer(http.Dir(bundles))))
+	}
 	page.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, filepath.Join(npmDir, "index.html"))
 	})
+	for _, name := range []string{"autocomplete.html", "react.html"} {
+		page.HandleFunc("GET /"+name, func(w http.ResponseWriter, r *http.Request) {
+			http.ServeFile(w, r, filepath.Join(npmDir, name))
+		})
+	}
 	site := httptest.NewServer(page)
-	defer site.Close()
+	t.Cleanup(site.Close)
+	b.site, b.api = site.URL, api.URL
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], // headless, no first run, ...
 		chromedp.ExecPath(chromium),
@@ -149,111 +176,173 @@ func TestInstantSearchBrowser(t *testing.T) {
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	ctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	var jsErrs []string
-	var jsMu sync.Mutex
+	t.Cleanup(cancelBrowser)
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel)
+	b.ctx = ctx
 	err := chromedp.Listen(ctx, func(ev any) {
 		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
-			jsMu.Lock()
+			b.mu.Lock()
 			d := e.ExceptionDetails
 			msg := d.Text
 			if d.Exception != nil {
 				msg += " " + d.Exception.Description
 			}
-			jsErrs = append(jsErrs, fmt.Sprintf("%s:%d: %s", d.URL, d.LineNumber, msg))
-			jsMu.Unlock()
+			b.jsErrs = append(b.jsErrs, fmt.Sprintf("%s:%d: %s", d.URL, d.LineNumber, msg))
+			b.mu.Unlock()
 		}
 	})
 	if err != nil {
 		t.Fatalf("start %s: %v", chromium, err)
 	}
+	return b
+}
 
-	run := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
+// open loads page ("" for index.html) pointed at the API.
+func (b *browser) open(page string) {
+	b.t.Helper()
+	b.run("open "+page, chromedp.Navigate(b.site+"/"+page+"?api="+b.api))
+}
+
+// done checks, at the end of a test, that no preflight asked for a header searchd's CORS
+// middleware would refuse and that no script threw.
+func (b *browser) done() {
+	b.t.Helper()
+	b.cors.mu.Lock()
+	defer b.cors.mu.Unlock()
+	for _, h := range b.cors.asked {
+		if !slices.Contains(allowedHeaders, h) {
+			b.t.Errorf("a preflight asked for header %q, which the CORS middleware must allow", h)
 		}
 	}
-	// waitFor polls the page until it is idle and ok(state) holds.
-	waitFor := func(what string, ok func(pageState) bool) pageState {
-		t.Helper()
-		var st pageState
-		deadline := time.Now().Add(15 * time.Second)
-		for {
-			var err error
-			if st, err = chromedp.Run(ctx, chromedp.Evaluate[pageState](readState)); err != nil {
-				t.Fatalf("%s: read the page: %v", what, err)
-			}
-			if len(st.Errors) > 0 {
-				t.Fatalf("%s: InstantSearch reported errors: %q", what, st.Errors)
-			}
-			if st.Status == "idle" && ok(st) {
-				return st
-			}
-			if time.Now().After(deadline) {
-				jsMu.Lock()
-				defer jsMu.Unlock()
-				t.Fatalf("%s: gave up waiting; the page shows %+v; JS exceptions: %q", what, st, jsErrs)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.jsErrs) > 0 {
+		b.t.Errorf("JS exceptions: %q", b.jsErrs)
 	}
-	search := func(req index.Request) *index.Result {
-		t.Helper()
+}
+
+func (b *browser) run(what string, actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// waitFor polls the page until it is idle and ok(state) holds.
+func (b *browser) waitFor(what string, ok func(pageState) bool) pageState {
+	b.t.Helper()
+	return waitForState(b, what, readState, ok, func(st pageState) (string, []string) { return st.Status, st.Errors })
+}
+
+// waitForState polls the page with read until status says idle and ok holds.
+func waitForState[S any](b *browser, what, read string, ok func(S) bool, status func(S) (string, []string)) S {
+	b.t.Helper()
+	var st S
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var err error
+		if st, err = chromedp.Run(b.ctx, chromedp.Evaluate[S](read)); err != nil {
+			b.t.Fatalf("%s: read the page: %v", what, err)
+		}
+		s, errs := status(st)
+		if len(errs) > 0 {
+			b.t.Fatalf("%s: the client reported errors: %q", what, errs)
+		}
+		if s == "idle" && ok(st) {
+			return st
+		}
+		if time.Now().After(deadline) {
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			b.t.Fatalf("%s: gave up waiting; the page shows %+v; JS exceptions: %q", what, st, b.jsErrs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// search is what the index answers to req as the test pages ask it: every word required
+// (Algolia's default), four hits a page, every facet value. Its facet counts are the native
+// API's disjunctive ones, which InstantSearch shows for a disjunctive refinement list or a
+// menu: it asks for each refined facet again without that facet's own filter.
+func (b *browser) search(req index.Request) *index.Result {
+	b.t.Helper()
+	req.Match = index.MatchAll
+	if req.PerPage == 0 {
 		req.PerPage = 4
-		req.FacetSize = 100
-		res, err := ix.Search(context.Background(), req)
-		if err != nil {
-			t.Fatalf("index.Search(%+v): %v", req, err)
-		}
-		return res
 	}
-	// agrees checks the page against the index's answer to the same search.
-	// With anyOrder, the hits may come in another order: rangeInput leaves out a bound equal to
-	// the range's end, and a range filter moves scores.
+	req.FacetSize = 100
+	res, err := b.ix.Search(context.Background(), req)
+	if err != nil {
+		b.t.Fatalf("index.Search(%+v): %v", req, err)
+	}
+	return res
+}
+
+// agrees checks the page against the index's answer to the same search. facets names the
+// index facets the page shows. With anyOrder, the hits may come in another order: rangeInput
+// leaves out a bound equal to the range's end, and a range filter moves scores.
+func (b *browser) agrees(what string, st pageState, want *index.Result, anyOrder bool, facets ...string) {
+	b.t.Helper()
+	var titles []string
+	for _, h := range want.Hits {
+		titles = append(titles, h.Title)
+	}
+	if anyOrder {
+		slices.Sort(titles)
+		st.Titles = slices.Sorted(slices.Values(st.Titles))
+	}
+	if st.NbHits != want.Total || !reflect.DeepEqual(st.Titles, titles) {
+		b.t.Errorf("%s: the page shows %d hits %q; index.Search: %d %q", what, st.NbHits, st.Titles, want.Total, titles)
+	}
+	shown := map[string]map[string]int{index.FacetCompany: st.Companies, index.FacetDecade: st.Decades}
+	for _, name := range facets {
+		counts := map[string]int{}
+		for _, v := range want.Facets[name].Values {
+			counts[v.Value] = v.Count
+		}
+		if !reflect.DeepEqual(shown[name], counts) {
+			b.t.Errorf("%s: the page shows %s counts %v; index.Search: %v", what, name, shown[name], counts)
+		}
+	}
+}
+
+func (b *browser) click(what, js string) {
+	b.t.Helper()
+	found, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`(() => { const e = `+js+`; if (!e) return false; e.click(); return true; })()`))
+	if err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	if !found {
+		b.t.Fatalf("%s: nothing to click", what)
+	}
+}
+
+func titled(title string) func(pageState) bool {
+	return func(st pageState) bool { return len(st.Titles) > 0 && st.Titles[0] == title }
+}
+
+func total(n int) func(pageState) bool { return func(st pageState) bool { return st.NbHits == n } }
+
+// TestInstantSearchBrowser drives the real InstantSearch.js, from npm, in headless Chromium
+// against the handlers, and checks that what it shows agrees with index.Search.
+func TestInstantSearchBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	needNPM(t, "node_modules/instantsearch.js/dist/instantsearch.production.min.js",
+		"node_modules/algoliasearch/dist/lite/builds/browser.umd.js")
+	b := openBrowser(t, testIndex(t), "")
+	defer b.done()
+	run, waitFor, search, click := b.run, b.waitFor, b.search, b.click
 	agrees := func(what string, st pageState, want *index.Result, anyOrder bool) {
 		t.Helper()
-		var titles []string
-		for _, h := range want.Hits {
-			titles = append(titles, h.Title)
-		}
-		if anyOrder {
-			slices.Sort(titles)
-			st.Titles = slices.Sorted(slices.Values(st.Titles))
-		}
-		if st.NbHits != want.Total || !reflect.DeepEqual(st.Titles, titles) {
-			t.Errorf("%s: the page shows %d hits %q; index.Search: %d %q", what, st.NbHits, st.Titles, want.Total, titles)
-		}
-		for name, shown := range map[string]map[string]int{index.FacetCompany: st.Companies, index.FacetDecade: st.Decades} {
-			counts := map[string]int{}
-			for _, v := range want.Facets[name].Values {
-				counts[v.Value] = v.Count
-			}
-			if !reflect.DeepEqual(shown, counts) {
-				t.Errorf("%s: the page shows %s counts %v; index.Search: %v", what, name, shown, counts)
-			}
-		}
+		b.agrees(what, st, want, anyOrder, index.FacetCompany, index.FacetDecade)
 	}
-	click := func(what, js string) {
-		t.Helper()
-		found, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const e = `+js+`; if (!e) return false; e.click(); return true; })()`))
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-		if !found {
-			t.Fatalf("%s: nothing to click", what)
-		}
-	}
-	titled := func(title string) func(pageState) bool {
-		return func(st pageState) bool { return len(st.Titles) > 0 && st.Titles[0] == title }
-	}
-	total := func(n int) func(pageState) bool { return func(st pageState) bool { return st.NbHits == n } }
 
-	run("open the page", chromedp.Navigate(site.URL+"/?api="+api.URL))
+	b.open("")
 
 	// Browse all, then page 2.
 	all := search(index.Request{})
@@ -350,18 +439,6 @@ func TestInstantSearchBrowser(t *testing.T) {
 	st = waitFor("1980-1989", total(4))
 	agrees("1980-1989", st, eighties, true)
 
-	cors.mu.Lock()
-	defer cors.mu.Unlock()
-	for _, h := range cors.asked {
-		if !slices.Contains(allowedHeaders, h) {
-			t.Errorf("a preflight asked for header %q, which the CORS middleware must allow", h)
-		}
-	}
-	jsMu.Lock()
-	defer jsMu.Unlock()
-	if len(jsErrs) > 0 {
-		t.Errorf("JS exceptions: %q", jsErrs)
-	}
 }
 
 var markRe = regexp.MustCompile(`<mark[^>]*>(.*?)</mark>`)

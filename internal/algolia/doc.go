@@ -10,14 +10,23 @@
 // (algoliasearch v5) or under "params" (v3, v4). The ones InstantSearch sends are understood:
 // query, facets, facetFilters, numericFilters (on year only), page, hitsPerPage,
 // maxValuesPerFacet, highlightPreTag, highlightPostTag, attributesToHighlight,
-// attributesToSnippet, attributesToRetrieve, facetQuery and maxFacetHits. Others are ignored, as
-// Algolia ignores what it does not know; values the native API would refuse are refused here too,
-// with Algolia's error shape {"message": ..., "status": 400}.
+// attributesToSnippet, attributesToRetrieve, facetQuery, maxFacetHits, removeWordsIfNoResults
+// and optionalWords. Others are ignored, as Algolia ignores what it does not know; values the
+// native API would refuse are refused here too, with Algolia's error shape
+// {"message": ..., "status": 400}.
+//
+// Facet counts follow Algolia, not the native API: each search's counts apply all of its own
+// filters, the facet's own included (index.Request.Conjunctive). InstantSearch then gets the
+// disjunctive counts of a refinement list from the extra queries it sends without that filter.
+// Every word of the query must match (index.MatchAll), unless optionalWords names one of them
+// (index.MatchMost); when no film has every word the index answers with those that have the
+// most, unless removeWordsIfNoResults is "none". nbHits counts what the facets count.
 //
 // Highlights are raw text with the requested tags around matches, never HTML-escaped: clients
 // escape it themselves (InstantSearch does, around its own placeholder tags).
 //
 // The index name is ignored: searchd serves one collection. Attributes are objectID, title, year,
-// decade, companies, description and facts; the facets are decade, year and companies (company
-// is accepted as an alias).
+// decade, companies, description, facts, and where a film has them director, cast, genres,
+// country and original_title; the facets are decade, year, companies and genres (company and
+// genre are accepted as aliases).
 package algolia

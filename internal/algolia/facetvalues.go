@@ -67,7 +67,7 @@ func searchFacetValues(ctx context.Context, s Searcher, facet string, p params) 
 	start := time.Now()
 	name := facetOf(facet)
 	if name == "" {
-		return nil, badRequest("cannot search in facet %q; use decade, year or companies", facet)
+		return nil, badRequest("cannot search in facet %q; use decade, year, companies or genres", facet)
 	}
 	out := &facetValuesResult{FacetHits: []facetHit{}, ExhaustiveFacetsCount: true}
 	sr, err := p.request()
@@ -77,7 +77,7 @@ func searchFacetValues(ctx context.Context, s Searcher, facet string, p params) 
 	if !sr.none {
 		req := sr.req
 		req.Page, req.PerPage, req.FacetSize = 1, 1, maxFacetValues
-		res, err := s.Search(ctx, req)
+		res, err := find(ctx, s, p, req)
 		if err != nil {
 			return nil, err
 		}

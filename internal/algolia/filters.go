@@ -24,9 +24,14 @@ func facetOf(attr string) string {
 		return index.FacetDecade
 	case "year":
 		return index.FacetYear
+	case "genres", "genre":
+		return index.FacetGenre
 	}
 	return ""
 }
+
+// facetNames are the attributes "*" in facets stands for, one per index facet.
+var facetNames = []string{"decade", "year", "companies", "genres"}
 
 // search is what a params value asks of the index.
 type search struct {
@@ -38,9 +43,13 @@ type search struct {
 
 // request translates p's query and filters for the index. Paging and facet sizes are left to
 // the caller. Filters the index cannot express are refused: negation, an OR across attributes,
-// ranges ORed together, two different companies ANDed.
+// ranges ORed together, two different companies (or genres) ANDed.
+//
+// Facet counts are conjunctive, as on Algolia: every filter of the query applies to every
+// facet. InstantSearch gets disjunctive counts by sending extra queries without a facet's own
+// filter. Words match as p.match says.
 func (p params) request() (search, error) {
-	s := search{req: index.Request{Query: p.Query}}
+	s := search{req: index.Request{Query: p.Query, Match: p.match(), Conjunctive: true}}
 	var decades, years []string // nil: not filtered
 	for _, group := range p.FacetFilters {
 		attr, values, err := facetGroup(group)
@@ -54,6 +63,11 @@ func (p params) request() (search, error) {
 				return search{}, badRequest("facetFilters: requiring two different companies at once is not supported")
 			}
 			s.req.Companies = values
+		case index.FacetGenre:
+			if s.req.Genres != nil && !sameSet(s.req.Genres, values) {
+				return search{}, badRequest("facetFilters: requiring two different genres at once is not supported")
+			}
+			s.req.Genres = values
 		case index.FacetDecade:
 			decades = intersect(decades, values)
 		case index.FacetYear:
@@ -130,7 +144,7 @@ func facetGroup(group []string) (string, []string, error) {
 			return "", nil, badRequest("facetFilters: %q is not attribute:value", f)
 		}
 		if facetOf(a) == "" {
-			return "", nil, badRequest("facetFilters: %q is not a facet; use decade, year or companies", a)
+			return "", nil, badRequest("facetFilters: %q is not a facet; use decade, year, companies or genres", a)
 		}
 		if attr != "" && facetOf(a) != facetOf(attr) {
 			return "", nil, badRequest("facetFilters: an OR group must name one attribute (%q and %q)", attr, a)

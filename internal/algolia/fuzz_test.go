@@ -14,7 +14,8 @@ import (
 
 // FuzzParams feeds the params parser any string, as a URL-encoded params string and, when it is
 // JSON, as a request object. Properties: no panic; the only error is a 400 *apiError; accepted
-// params keep the limits and translate to an index request; encode round-trips.
+// params keep the limits and translate to an index request with Algolia's facet counts and a
+// words rule; encode round-trips.
 func FuzzParams(f *testing.F) {
 	for _, s := range []string{
 		"",
@@ -27,6 +28,9 @@ func FuzzParams(f *testing.F) {
 		`{"query":"swan","facetFilters":[["decade:1970s","decade:1980s"],"year:1977"],"page":"2"}`,
 		`{"numericFilters":[["year=1975","year=1977"]],"hitsPerPage":0,"facets":"*"}`,
 		`{"facetFilters":[[["x"]]],"page":1e300}`,
+		`{"query":"tragic love","facetFilters":[["genres:Drama","genre:Dance"]],"optionalWords":"love","removeWordsIfNoResults":"none"}`,
+		"query=a%20b&optionalWords=%5B%22b%22%5D&removeWordsIfNoResults=lastWords",
+		`{"removeWordsIfNoResults":"sometimes","optionalWords":[5]}`,
 	} {
 		f.Add(s)
 	}
@@ -58,8 +62,11 @@ func FuzzParams(f *testing.F) {
 			if err != nil {
 				t.Fatalf("parsed params do not translate: %v", err)
 			}
-			if !sr.none && len(sr.req.Companies)+len(sr.req.Decades)+len(sr.req.Years) > 2*maxFilterStrings {
+			if !sr.none && len(sr.req.Companies)+len(sr.req.Genres)+len(sr.req.Decades)+len(sr.req.Years) > 2*maxFilterStrings {
 				t.Fatalf("too many filters reach the index: %+v", sr.req)
+			}
+			if !sr.req.Conjunctive || (sr.req.Match != index.MatchAll && sr.req.Match != index.MatchMost) {
+				t.Fatalf("the index is not asked as Algolia counts and matches: %+v", sr.req)
 			}
 			back, err := parseParams(mustFields(t, p.encode()))
 			if err != nil || !reflect.DeepEqual(back, p) {

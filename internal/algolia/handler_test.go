@@ -108,6 +108,8 @@ func TestQueriesAgreeWithIndex(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			// The protocol's searches count facets as Algolia does and require every word.
+			tc.want.Conjunctive, tc.want.Match = true, index.MatchAll
 			want, err := ix.Search(context.Background(), tc.want)
 			if err != nil {
 				t.Fatal(err)
@@ -283,8 +285,8 @@ func TestFacetValues(t *testing.T) {
 			t.Errorf("facet request %d: %+v; want %+v", i, got.Results[i].FacetHits, w)
 		}
 	}
-	status, got, _ = post(t, srv.URL+"/1/indexes/films/facets/genre/query", "application/json", `{"facetQuery":"x"}`)
-	if status != http.StatusBadRequest || got.Status != 400 || !strings.Contains(got.Message, "genre") {
+	status, got, _ = post(t, srv.URL+"/1/indexes/films/facets/rating/query", "application/json", `{"facetQuery":"x"}`)
+	if status != http.StatusBadRequest || got.Status != 400 || !strings.Contains(got.Message, "rating") {
 		t.Errorf("unknown facet: %d %+v; want 400 naming it", status, got)
 	}
 }
@@ -304,7 +306,7 @@ func TestErrors(t *testing.T) {
 		{"not JSON", "/1/indexes/*/queries", `requests=1`, 400, "JSON"},
 		{"request not an object", "/1/indexes/*/queries", `{"requests":["x"]}`, 400, "object"},
 		{"bad filter", "/1/indexes/*/queries", `{"requests":[{"indexName":"films"},{"params":{"facetFilters":["companies:-Bolshoi Ballet"]}}]}`, 400, "negation"},
-		{"too many query terms", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("b ", index.MaxQueryTerms+1) + `"}}]}`, 400, "terms"},
+		{"too many query terms", "/1/indexes/*/queries", `{"requests":[{"params":{"query":"` + strings.Repeat("ab ", index.MaxQueryTerms+1) + `"}}]}`, 400, "terms"},
 		{"body too large", "/1/indexes/*/queries", `{"requests":[{"params":{"x":"` + strings.Repeat("a", maxBody) + `"}}]}`, 413, "larger"},
 		{"facet body too large", "/1/indexes/films/facets/decade/query", `{"x":"` + strings.Repeat("a", maxBody) + `"}`, 413, "larger"},
 		{"facet bad params", "/1/indexes/films/facets/decade/query", `{"params":"hitsPerPage=500"}`, 400, "hitsPerPage"},
@@ -385,5 +387,49 @@ func TestAttackInvalidUTF8(t *testing.T) {
 				t.Errorf("body %.200s; want Algolia's envelope saying the body must be UTF-8", raw)
 			}
 		})
+	}
+}
+
+// Films with director, cast and genres show them as attributes, with a _highlightResult each
+// for a client's Highlight component; "*" facets include genres.
+func TestCastAttributes(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, castIndex(t))
+	_, got, raw := post(t, srv.URL+"/1/indexes/*/queries", "text/plain", `{"requests":[
+		{"indexName":"films","params":{"query":"skater","facets":["*"]}}
+	]}`)
+	var res struct {
+		Results []struct {
+			Hits []struct {
+				Director        string                     `json:"director"`
+				Cast            []string                   `json:"cast"`
+				Genres          []string                   `json:"genres"`
+				HighlightResult map[string]json.RawMessage `json:"_highlightResult"`
+			} `json:"hits"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(raw), &res); err != nil || len(res.Results) != 1 || len(res.Results[0].Hits) != 1 {
+		t.Fatalf("%v: %.400s", err, raw)
+	}
+	h := res.Results[0].Hits[0]
+	if h.Director != "Ivan Petrov" || !reflect.DeepEqual(h.Cast, []string{"Maria Ivanova", "Oleg Smirnov"}) ||
+		!reflect.DeepEqual(h.Genres, []string{"Drama", "Dance"}) {
+		t.Errorf("hit: director %q, cast %q, genres %q", h.Director, h.Cast, h.Genres)
+	}
+	var director highlightResult
+	var cast []highlightResult
+	json.Unmarshal(h.HighlightResult["director"], &director)
+	json.Unmarshal(h.HighlightResult["cast"], &cast)
+	if director.Value != "Ivan Petrov" || len(cast) != 2 || cast[1].Value != "Oleg Smirnov" || h.HighlightResult["genres"] == nil {
+		t.Errorf("_highlightResult = %s", h.HighlightResult)
+	}
+	if want := map[string]int{"Drama": 1, "Dance": 1}; !reflect.DeepEqual(got.Results[0].Facets["genres"], want) {
+		t.Errorf("facets = %v; want genres %v", got.Results[0].Facets, want)
+	}
+
+	// A film without them has none of these attributes.
+	_, _, raw = post(t, srv.URL+"/1/indexes/*/queries", "text/plain", `{"requests":[{"params":{"query":"hundredth"}}]}`)
+	if !strings.Contains(raw, "Bright Stage") || strings.Contains(raw, `"director"`) || strings.Contains(raw, `"cast"`) || strings.Contains(raw, `"genres"`) {
+		t.Errorf("a film without director, cast or genres: %.600s", raw)
 	}
 }

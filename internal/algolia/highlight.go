@@ -165,8 +165,10 @@ func sameWord(w, m string) bool {
 	return n >= 4
 }
 
-// highlightable lists the attributes with a _highlightResult by default.
-var highlightable = []string{"title", "description", "facts", "companies"}
+// highlightable lists the attributes with a _highlightResult by default. The index marks
+// matches in title, description and facts; the others come unmarked, so that a client's
+// Highlight component still shows them.
+var highlightable = []string{"title", "description", "facts", "companies", "director", "cast", "genres"}
 
 // selected resolves an attribute list (nil: def, "*": all of highlightable) to the
 // highlightable attributes it names. A snippet's ":words" suffix is dropped.
@@ -204,9 +206,12 @@ func (h highlighter) highlights(hit index.Hit, p params) (hl, sn map[string]any)
 		}
 		return out
 	}
-	companies := make([]marked, len(hit.Companies))
-	for i, c := range hit.Companies {
-		companies[i] = marked{text: c}
+	plain := func(l []string) []marked {
+		out := make([]marked, len(l))
+		for i, v := range l {
+			out[i] = marked{text: v}
+		}
+		return out
 	}
 	value := func(attr string, snippet bool) any {
 		switch attr {
@@ -220,20 +225,36 @@ func (h highlighter) highlights(hit index.Hit, p params) (hl, sn map[string]any)
 		case "facts":
 			return list(facts)
 		case "companies":
-			return list(companies)
+			return list(plain(hit.Companies))
+		case "cast":
+			if len(hit.Cast) > 0 {
+				return list(plain(hit.Cast))
+			}
+		case "genres":
+			if len(hit.Genres) > 0 {
+				return list(plain(hit.Genres))
+			}
+		case "director":
+			if hit.Director != "" {
+				return h.result(marked{text: hit.Director})
+			}
 		}
-		return nil
+		return nil // a record without the attribute has no highlight of it, as on Algolia
 	}
 	if attrs := selected(p.AttributesToHighlight, highlightable); len(attrs) > 0 {
 		hl = map[string]any{}
 		for _, a := range attrs {
-			hl[a] = value(a, false)
+			if v := value(a, false); v != nil {
+				hl[a] = v
+			}
 		}
 	}
 	if attrs := selected(p.AttributesToSnippet, nil); len(attrs) > 0 {
 		sn = map[string]any{}
 		for _, a := range attrs {
-			sn[a] = value(a, true)
+			if v := value(a, true); v != nil {
+				sn[a] = v
+			}
 		}
 	}
 	return hl, sn

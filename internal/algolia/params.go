@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -51,7 +52,34 @@ type params struct {
 	AttributesToRetrieve  []string
 	FacetQuery            string
 	MaxFacetHits          int // 0..maxFacetHits
+	// RemoveWordsIfNoResults is "" when not sent, else one of removeWordsModes.
+	RemoveWordsIfNoResults string
+	OptionalWords          []string // nil: none
 }
+
+// removeWordsModes are the values Algolia accepts for removeWordsIfNoResults.
+var removeWordsModes = []string{"none", "lastWords", "firstWords", "allOptional"}
+
+// match is how the index matches p's words. Algolia requires every word by default, and so
+// does MatchAll; when no film has them all, the index answers with the films that have the most
+// (as Algolia's removeWordsIfNoResults does), unless the client asked for "none" in so many
+// words (see strict). Optional words make every word optional: MatchMost, the native API's
+// default, which finds films with any of the words, those with the most distinctive first.
+func (p params) match() string {
+	words := queryWords(p.Query)
+	for _, o := range p.OptionalWords {
+		for _, w := range queryWords(o) {
+			if slices.Contains(words, w) {
+				return index.MatchMost
+			}
+		}
+	}
+	return index.MatchAll
+}
+
+// strict reports whether a search that found no film with every word must answer no hits, as
+// Algolia does, rather than the films with the most words.
+func (p params) strict() bool { return p.RemoveWordsIfNoResults == "none" }
 
 // fields is a parameter set before decoding: each value as JSON. A value from a URL-encoded
 // params string is a JSON string, so every decoder accepts a string form too.
@@ -141,11 +169,19 @@ func parseParams(f fields) (params, error) {
 	list("attributesToRetrieve", &p.AttributesToRetrieve)
 	str("facetQuery", &p.FacetQuery, index.MaxQueryBytes)
 	num("maxFacetHits", &p.MaxFacetHits, 0, maxFacetHits, true)
+	str("removeWordsIfNoResults", &p.RemoveWordsIfNoResults, maxTagBytes)
+	list("optionalWords", &p.OptionalWords)
 	if err != nil {
 		return params{}, err
 	}
+	if p.RemoveWordsIfNoResults != "" && !slices.Contains(removeWordsModes, p.RemoveWordsIfNoResults) {
+		return params{}, badRequest("removeWordsIfNoResults must be one of %s", strings.Join(removeWordsModes, ", "))
+	}
 	if len(p.Facets) == 0 {
 		p.Facets = nil
+	}
+	if len(p.OptionalWords) == 0 {
+		p.OptionalWords = nil
 	}
 	// Check the filters now, so that a params value is always one the index can be asked.
 	if _, err := p.request(); err != nil {
@@ -189,6 +225,12 @@ func (p params) encode() string {
 		v.Set("facetQuery", p.FacetQuery)
 	}
 	v.Set("maxFacetHits", strconv.Itoa(p.MaxFacetHits))
+	if p.RemoveWordsIfNoResults != "" {
+		v.Set("removeWordsIfNoResults", p.RemoveWordsIfNoResults)
+	}
+	if p.OptionalWords != nil {
+		v.Set("optionalWords", js(p.OptionalWords))
+	}
 	return v.Encode()
 }
 

@@ -141,7 +141,10 @@ func TestRequestFilters(t *testing.T) {
 		{name: "negation", facet: `["companies:-Bolshoi Ballet"]`, errHas: "negation"},
 		{name: "or across attributes", facet: `[["companies:Bolshoi Ballet","decade:1970s"]]`, errHas: "one attribute"},
 		{name: "two companies anded", facet: `["companies:Bolshoi Ballet","companies:Kirov Ballet"]`, errHas: "two different companies"},
-		{name: "unknown facet", facet: `["genre:drama"]`, errHas: "not a facet"},
+		{name: "genres or inside", facet: `[["genres:Drama","genre:Dance"]]`,
+			want: index.Request{Genres: []string{"Drama", "Dance"}}},
+		{name: "two genres anded", facet: `["genres:Drama","genres:Dance"]`, errHas: "two different genres"},
+		{name: "unknown facet", facet: `["rating:5"]`, errHas: "not a facet"},
 		{name: "no colon", facet: `["drama"]`, errHas: "attribute:value"},
 		{name: "other numeric attribute", num: `["rating>3"]`, errHas: "only year"},
 		{name: "not equal", num: `["year!=1975"]`, errHas: "!="},
@@ -175,6 +178,8 @@ func TestRequestFilters(t *testing.T) {
 			if s.none != tc.none {
 				t.Errorf("none = %v; want %v", s.none, tc.none)
 			}
+			// Every search of the protocol counts facets as Algolia does and requires every word.
+			tc.want.Conjunctive, tc.want.Match = true, index.MatchAll
 			if !tc.none && !reflect.DeepEqual(s.req, tc.want) {
 				t.Errorf("request = %+v; want %+v", s.req, tc.want)
 			}
@@ -203,6 +208,8 @@ func TestParamsRefused(t *testing.T) {
 		`{"facets":{"a":1}}`,
 		`{"type":"facet"}`,
 		`{"type":"mystery"}`,
+		`{"removeWordsIfNoResults":"someWords"}`,
+		`{"optionalWords":{"a":1}}`,
 		`[]`,
 	} {
 		_, err := parseQuery(json.RawMessage(raw))
@@ -215,13 +222,44 @@ func TestParamsRefused(t *testing.T) {
 
 func TestParamsEncodeRoundTrip(t *testing.T) {
 	q := mustQuery(t, `{"params":{"query":"a&b=c","facets":["*"],"facetFilters":"decade:1970s,(year:1975,year:1977)",
-		"numericFilters":["year>=1900"],"attributesToSnippet":"description:20","attributesToHighlight":[],"facetQuery":"x y"}}`)
+		"numericFilters":["year>=1900"],"attributesToSnippet":"description:20","attributesToHighlight":[],"facetQuery":"x y",
+		"removeWordsIfNoResults":"lastWords","optionalWords":"a,b"}}`)
 	back, err := parseParams(mustFields(t, q.params.encode()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !reflect.DeepEqual(back, q.params) {
 		t.Errorf("parse(encode(p)) = %+v\nwant p = %+v", back, q.params)
+	}
+}
+
+// Algolia requires every word unless some are optional; removeWordsIfNoResults only acts when
+// nothing has them all, which the index's MatchAll does by itself, and "none" sent in so many
+// words forbids it.
+func TestParamsMatch(t *testing.T) {
+	for _, tc := range []struct {
+		params string
+		match  string
+		strict bool
+	}{
+		{`{"query":"tragic love"}`, index.MatchAll, false},
+		{`{"query":"tragic love","removeWordsIfNoResults":"none"}`, index.MatchAll, true},
+		{`{"query":"tragic love","removeWordsIfNoResults":"allOptional"}`, index.MatchAll, false},
+		{`{"query":"tragic love","removeWordsIfNoResults":"lastWords"}`, index.MatchAll, false},
+		{`{"query":"tragic love","optionalWords":["love"]}`, index.MatchMost, false},
+		{`{"query":"tragic love","optionalWords":"Tragic,swan"}`, index.MatchMost, false},
+		{`{"query":"tragic love","optionalWords":["tragic love"]}`, index.MatchMost, false},
+		{`{"query":"tragic love","optionalWords":["swan"]}`, index.MatchAll, false},
+		{`{"query":"tragic love","optionalWords":[]}`, index.MatchAll, false},
+	} {
+		q := mustQuery(t, `{"params":`+tc.params+`}`)
+		s, err := q.params.request()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.params, err)
+		}
+		if s.req.Match != tc.match || q.params.strict() != tc.strict {
+			t.Errorf("%s: match %q, strict %v; want %q, %v", tc.params, s.req.Match, q.params.strict(), tc.match, tc.strict)
+		}
 	}
 }
 

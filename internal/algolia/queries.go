@@ -269,7 +269,7 @@ func searchHits(ctx context.Context, s Searcher, q query) (*hitsResult, error) {
 		if slices.Contains(facets, index.FacetYear) {
 			req.FacetSize = maxFacetValues // facets_stats needs every year
 		}
-		if res, err = s.Search(ctx, req); err != nil {
+		if res, err = find(ctx, s, p, req); err != nil {
 			return nil, err
 		}
 		if !withHits {
@@ -309,10 +309,24 @@ func searchHits(ctx context.Context, s Searcher, q query) (*hitsResult, error) {
 	return out, nil
 }
 
+// find runs req, the index request of p. When nothing has every word, the index answers with
+// the films that have the most (Relaxed); if p asked for no words to be removed, that answer is
+// no hits instead, as on Algolia.
+func find(ctx context.Context, s Searcher, p params, req index.Request) (*index.Result, error) {
+	res, err := s.Search(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if res.Relaxed && req.Match == index.MatchAll && p.strict() {
+		return &index.Result{Hits: []index.Hit{}}, nil
+	}
+	return res, nil
+}
+
 // expandFacets replaces "*" with every facet.
 func expandFacets(names []string) []string {
 	if slices.Contains(names, "*") {
-		return []string{"decade", "year", "companies"}
+		return facetNames
 	}
 	return names
 }
@@ -355,7 +369,7 @@ func yearStats(f index.Facet) (facetStats, bool) {
 
 // retrievable lists the attributes of a hit, objectID always included.
 var retrievable = []string{"title", "year", "decade", "companies", "description", "facts",
-	"director", "country", "genres", "original_title"}
+	"director", "cast", "country", "genres", "original_title"}
 
 // algoliaHit writes hit as an Algolia record with the attributes p retrieves and highlights.
 func algoliaHit(hit index.Hit, p params, h highlighter) map[string]any {
@@ -370,6 +384,9 @@ func algoliaHit(hit index.Hit, p params, h highlighter) map[string]any {
 	}
 	if len(hit.Genres) > 0 {
 		all["genres"] = hit.Genres
+	}
+	if len(hit.Cast) > 0 {
+		all["cast"] = hit.Cast
 	}
 	out := map[string]any{"objectID": hit.ID}
 	want := p.AttributesToRetrieve
