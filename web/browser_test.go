@@ -505,7 +505,7 @@ func TestBrowserCrossOrigin(t *testing.T) {
 <film-search id="auto" page-size="4" facets="" placeholder="no endpoint attribute"></film-search>
 <film-search id="down" endpoint="http://127.0.0.1:9" initial-query="giselle"></film-search>
 <film-search id="bad" initial-query="%[2]s"></film-search>
-</body></html>`, apiSrv.URL, strings.Repeat("a", 600))
+</body></html>`, apiSrv.URL, strings.Repeat("a", index.MaxQueryBytes+100))
 	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", fmt.Sprintf("default-src 'none'; script-src %[1]s; connect-src %[1]s; style-src 'self'", apiSrv.URL))

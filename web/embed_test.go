@@ -487,7 +487,7 @@ func TestBrowserStates(t *testing.T) {
 	c := &control{}
 	apiSrv := startAPI(t, corpusDir, c)
 	ctx := openPage(t, site(t, apiSrv, "", `<film-search id="w" endpoint="{{api}}"></film-search>
-<film-search id="long" endpoint="{{api}}" initial-query="`+strings.Repeat("a", 600)+`"></film-search>`))
+<film-search id="long" endpoint="{{api}}" initial-query="`+strings.Repeat("a", index.MaxQueryBytes+100)+`"></film-search>`))
 	w := sr("w")
 	status := w + `.querySelector('[role=status]').textContent`
 	// The spinner and its "Searching…" are seen; the live region waits for the count.
