@@ -78,12 +78,13 @@ type compiled struct {
 	typos    map[string]string // typed word -> the word it was corrected to
 	// What the highlighter looks for: whole words (folded), stems searched in the text fields
 	// (with their first bytes, to skip stemming most words), and prefixes searched in titles.
-	marks     map[string]bool
-	stems     map[string]bool
-	stemHeads map[string]bool
-	prefixes  []string
-	text      analysis.Analyzer
-	exact     analysis.Analyzer
+	marks      map[string]bool
+	titleMarks map[string]bool // stop words: marked in titles only
+	stems      map[string]bool
+	stemHeads  map[string]bool
+	prefixes   []string
+	text       analysis.Analyzer
+	exact      analysis.Analyzer
 }
 
 // counted is the number of words that decide the match: all but stop words, or all of them
@@ -134,7 +135,7 @@ func (s *snapshot) compile(r bindex.IndexReader, p parsedQuery) (*compiled, erro
 	if err != nil {
 		return nil, err
 	}
-	c := &compiled{typos: map[string]string{}, marks: map[string]bool{}, stems: map[string]bool{}, stemHeads: map[string]bool{}, text: a.text, exact: a.exact}
+	c := &compiled{typos: map[string]string{}, marks: map[string]bool{}, titleMarks: map[string]bool{}, stems: map[string]bool{}, stemHeads: map[string]bool{}, text: a.text, exact: a.exact}
 	d := newDict(r)
 	seen := map[string]int{} // a word typed twice is searched once and weighs twice
 	for wi, w := range p.words {
@@ -211,7 +212,7 @@ func (s *snapshot) addWord(a analyzers, d *dict, tok string, typing bool, c *com
 	if w.stop {
 		// Only in titles: "It", "The Wizard of Oz". Elsewhere a stop word says nothing.
 		add(kindExact, kindWeight[kindExact], tok, []string{fTitleX})
-		c.marks[tok] = true
+		c.titleMarks[tok] = true
 		c.words = append(c.words, w)
 		return
 	}

@@ -44,6 +44,18 @@ func (c *compiled) highlights(f corpus.Film) map[string]string {
 	if len(facts) > 0 {
 		out["facts"] = strings.Join(facts, " … ")
 	}
+	if sp := c.spans(f.Director, false); len(sp) > 0 {
+		out["director"] = mark(f.Director, sp)
+	}
+	var cast []string
+	for _, name := range f.Cast {
+		if sp := c.spans(name, false); len(sp) > 0 {
+			cast = append(cast, mark(name, sp))
+		}
+	}
+	if len(cast) > 0 {
+		out["cast"] = strings.Join(cast, ", ")
+	}
 	return out
 }
 
@@ -56,7 +68,7 @@ func (c *compiled) spans(text string, title bool) []span {
 	var out []span
 	eachWord(text, func(start, end int) {
 		w := fold(bare(strings.ToLower(text[start:end])))
-		hit := c.marks[w]
+		hit := c.marks[w] || (title && c.titleMarks[w])
 		for _, p := range c.prefixes {
 			hit = hit || (title && strings.HasPrefix(w, p))
 		}
@@ -72,7 +84,7 @@ func (c *compiled) spans(text string, title bool) []span {
 }
 
 func (c *compiled) empty() bool {
-	return len(c.marks) == 0 && len(c.stems) == 0 && len(c.prefixes) == 0
+	return len(c.marks) == 0 && len(c.titleMarks) == 0 && len(c.stems) == 0 && len(c.prefixes) == 0
 }
 
 // head is what a word and its stem share at the least: the first three bytes. Porter's

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"filmsearch/internal/corpus"
 )
 
 var (
@@ -129,6 +131,38 @@ func TestHighlights(t *testing.T) {
 		}
 		if !strings.Contains(got, tt.want) {
 			t.Errorf("Search(%q) %s %s highlight = %q; want it to contain %q", tt.q, tt.id, tt.field, got, tt.want)
+		}
+	}
+}
+
+// TestHighlightsNewFields: a match in the cast or the director is marked there, and a stop
+// word is marked in titles only.
+func TestHighlightsNewFields(t *testing.T) {
+	root := t.TempDir()
+	films := []corpus.Film{
+		{ID: "a", Title: "The Road", Year: 1950, Description: "The end of the road.", Director: "Gisèle Dupont", Cast: []string{"Ann Lee", "Bob Ray"}},
+		{ID: "b", Title: "Other", Year: 1951, Description: "Nothing here."},
+	}
+	if _, err := Publish(context.Background(), films, root, PublishOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	for _, c := range []struct{ q, field, want string }{
+		{"gisele", "director", "<mark>Gisèle</mark> Dupont"},
+		{"bob", "cast", "<mark>Bob</mark> Ray"},
+		{"the road", "title", "<mark>The</mark> <mark>Road</mark>"},
+		{"the road", "description", "The end of the <mark>road</mark>."},
+	} {
+		res, err := ix.Search(context.Background(), Request{Query: c.q + " "})
+		if err != nil || len(res.Hits) == 0 {
+			t.Fatalf("Search(%q) = %v, %v", c.q, res, err)
+		}
+		if got := res.Hits[0].Highlights[c.field]; got != c.want {
+			t.Errorf("Search(%q): highlights[%s] = %q; want %q", c.q, c.field, got, c.want)
 		}
 	}
 }
