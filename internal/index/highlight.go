@@ -35,28 +35,23 @@ func (c *compiled) highlights(f corpus.Film) map[string]string {
 	if sp := c.spans(f.Description, false); len(sp) > 0 {
 		out["description"] = snippet(f.Description, sp)
 	}
-	var facts []string
-	for _, fact := range f.Facts {
-		if sp := c.spans(fact, false); len(sp) > 0 {
-			facts = append(facts, mark(fact, sp))
-		}
-	}
-	if len(facts) > 0 {
-		out["facts"] = strings.Join(facts, " … ")
-	}
-	if sp := c.spans(f.Director, false); len(sp) > 0 {
-		out["director"] = mark(f.Director, sp)
-	}
-	var cast []string
-	for _, name := range f.Cast {
-		if sp := c.spans(name, false); len(sp) > 0 {
-			cast = append(cast, mark(name, sp))
-		}
-	}
-	if len(cast) > 0 {
-		out["cast"] = strings.Join(cast, ", ")
-	}
+	c.markEach(out, "facts", f.Facts, " … ")
+	c.markEach(out, "director", []string{f.Director}, "")
+	c.markEach(out, "cast", f.Cast, ", ")
 	return out
+}
+
+// markEach sets out[key] to the items that have a match, marked and joined by sep.
+func (c *compiled) markEach(out map[string]string, key string, items []string, sep string) {
+	var marked []string
+	for _, it := range items {
+		if sp := c.spans(it, false); len(sp) > 0 {
+			marked = append(marked, mark(it, sp))
+		}
+	}
+	if len(marked) > 0 {
+		out[key] = strings.Join(marked, sep)
+	}
 }
 
 // spans returns the byte ranges of text's words that c matches: a whole word it looked up, a

@@ -156,13 +156,9 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	adv, err := s.idx.Advanced()
+	r, err := s.reader()
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
+		return nil, err
 	}
 	defer r.Close()
 	c, err := s.compile(r, pq)
@@ -262,6 +258,19 @@ func docNum(id []byte) int {
 		return -1
 	}
 	return int(binary.BigEndian.Uint64(id))
+}
+
+// reader opens the snapshot's index for one search; the caller closes it.
+func (s *snapshot) reader() (bindex.IndexReader, error) {
+	adv, err := s.idx.Advanced()
+	if err != nil {
+		return nil, fmt.Errorf("reader: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, fmt.Errorf("reader: %w", err)
+	}
+	return r, nil
 }
 
 // stored loads the stored film of document d.

@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"fmt"
 	"html"
 	"strings"
 	"unicode/utf8"
@@ -53,13 +52,9 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 	if len(c.words) == 0 {
 		return out, nil
 	}
-	adv, err := s.idx.Advanced()
+	r, err := s.reader()
 	if err != nil {
-		return nil, fmt.Errorf("suggest: %w", err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		return nil, fmt.Errorf("suggest: %w", err)
+		return nil, err
 	}
 	defer r.Close()
 	rk := &ranking{s: s, c: c, r: r, req: Request{Sort: SortRelevance}, all: true}

@@ -14,9 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rs/zerolog"
-
-	"filmsearch/internal/api"
 	"filmsearch/internal/corpus"
 	"filmsearch/internal/index"
 )
@@ -112,12 +109,7 @@ func irServer(t *testing.T, films []corpus.Film) http.Handler {
 	if _, err := index.Publish(context.Background(), films, root, index.PublishOptions{Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	return api.NewServer(ix, api.Options{Logger: zerolog.Nop(), RatePerSecond: -1})
+	return serve(t, root)
 }
 
 // irSearch returns the ids of the first 100 hits of q. A query refused as too long is shortened

@@ -88,6 +88,12 @@ func collectionServer(t *testing.T) http.Handler {
 	if _, _, err := index.PublishCorpus(t.Context(), "../../corpus", root, index.PublishOptions{Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, root)
+}
+
+// serve opens the build under root and serves it through the real router, without a rate limit.
+func serve(t *testing.T, root string) http.Handler {
+	t.Helper()
 	ix, err := index.Open(root)
 	if err != nil {
 		t.Fatal(err)
