@@ -80,20 +80,34 @@ func build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 		}
 		return nil
 	}
-	for i, f := range films {
-		if i > 0 && i%batchSize == 0 {
-			if err := step(i); err != nil {
-				return err
+	// The builder writes a segment inside Index, uninterruptibly, whenever its batch fills: the
+	// films are indexed in the background, so a cancelled build returns at once, and the
+	// indexing stops at its next step, writing only into dir, which the caller removes.
+	indexed := make(chan error, 1)
+	go func() {
+		for i, f := range films {
+			if i > 0 && i%batchSize == 0 {
+				if err := step(i); err != nil {
+					indexed <- err
+					return
+				}
+			}
+			d := document(f)
+			countTokens(d, stats)
+			if err := b.Index(f.ID, d); err != nil {
+				indexed <- fmt.Errorf("index %s: %w", f.ID, err)
+				return
 			}
 		}
-		d := document(f)
-		countTokens(d, stats)
-		if err := b.Index(f.ID, d); err != nil {
-			return fmt.Errorf("index %s: %w", f.ID, err)
+		indexed <- step(len(films))
+	}()
+	select {
+	case err := <-indexed:
+		if err != nil {
+			return err
 		}
-	}
-	if err := step(len(films)); err != nil {
-		return err
+	case <-ctx.Done():
+		return fmt.Errorf("build interrupted: %w", ctx.Err())
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("build interrupted: %w", err)
