@@ -2,8 +2,10 @@ package index
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -51,6 +53,42 @@ func TestReplaceWord(t *testing.T) {
 	} {
 		if got := replaceWord(c.s, c.typed, c.repl); got != c.want {
 			t.Errorf("replaceWord(%q, %q, %q) = %q; want %q", c.s, c.typed, c.repl, got, c.want)
+		}
+	}
+}
+
+// TestAttackRepeatedPhrases: `"film american"` typed 32 times ran one phrase search per copy and
+// per candidate film, seconds past the deadline. A phrase is searched once however often typed.
+func TestAttackRepeatedPhrases(t *testing.T) {
+	ix := testCollection(t)
+	s := ix.acquire()
+	defer s.release()
+	r, err := s.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	p, err := parseQuery(strings.Repeat(`"swan lake" `, MaxQueryTerms/2-1) + `"Swan  LAKE"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.compile(r, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.phrases) != 1 || len(c.words) != 2 {
+		t.Errorf("compile(many copies of one phrase) = %d phrases, %d words; want 1 and 2", len(c.phrases), len(c.words))
+	}
+}
+
+// TestSearchStopsAtDeadline: a search whose deadline has passed stops instead of scanning.
+func TestSearchStopsAtDeadline(t *testing.T) {
+	ix := testCollection(t)
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	for _, q := range []string{"love", `"tragic love" ballet`, ""} {
+		if _, err := ix.Search(ctx, Request{Query: q}); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Search(%q) past its deadline = %v; want context.DeadlineExceeded", q, err)
 		}
 	}
 }
