@@ -2,6 +2,8 @@ package corpus
 
 import (
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -37,6 +39,7 @@ type checker struct {
 	moreWarn int
 	maxYear  int
 	accepted []record
+	unknown  map[string]*unknownField // JSON fields not read, by name
 	// accept, when set, takes each valid record instead of accepted: a check that keeps no
 	// films, or a loader that checks ids across files.
 	accept func(r *record)
@@ -51,7 +54,7 @@ func (c *checker) errorf(line int, format string, args ...any) {
 		c.moreErrs++
 		return
 	}
-	c.errs = append(c.errs, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...)})
+	c.errs = append(c.errs, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...), Kind: kindOf(format, args)})
 }
 
 func (c *checker) warnf(line int, format string, args ...any) {
@@ -59,16 +62,30 @@ func (c *checker) warnf(line int, format string, args ...any) {
 		c.moreWarn++
 		return
 	}
-	c.warns = append(c.warns, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...)})
+	c.warns = append(c.warns, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...), Kind: kindOf(format, args)})
 }
 
-// done closes the stream: problems past MaxProblems are summed up in one last problem each.
+// done closes the stream: each unknown field is reported once, at its first record, and
+// problems past MaxProblems are summed up in one last problem each.
 func (c *checker) done() {
+	names := make([]string, 0, len(c.unknown))
+	for name := range c.unknown {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		a, b := c.unknown[names[i]], c.unknown[names[j]]
+		return a.first < b.first || (a.first == b.first && names[i] < names[j])
+	})
+	for _, name := range names {
+		u := c.unknown[name]
+		c.warnf(u.first, "unknown field %q ignored (%s with it; reported once)", name, records(u.count))
+	}
+	c.unknown = nil
 	if c.moreErrs > 0 {
-		c.errs = append(c.errs, Problem{File: c.name, Reason: fmt.Sprintf("%d more errors not listed", c.moreErrs), More: c.moreErrs})
+		c.errs = append(c.errs, Problem{File: c.name, Reason: fmt.Sprintf("%d more errors not listed", c.moreErrs), More: c.moreErrs, Kind: KindNotListed})
 	}
 	if c.moreWarn > 0 {
-		c.warns = append(c.warns, Problem{File: c.name, Reason: fmt.Sprintf("%d more warnings not listed", c.moreWarn), More: c.moreWarn})
+		c.warns = append(c.warns, Problem{File: c.name, Reason: fmt.Sprintf("%d more warnings not listed", c.moreWarn), More: c.moreWarn, Kind: KindNotListed})
 	}
 }
 
@@ -275,4 +292,11 @@ func httpURL(s string) bool {
 		rest, ok = strings.CutPrefix(s, "http://")
 	}
 	return ok && rest != "" && rest[0] != '/' && !strings.ContainsAny(s, " \t\n")
+}
+
+func records(n int) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return strconv.Itoa(n) + " records"
 }
