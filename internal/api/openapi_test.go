@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/rs/zerolog"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -92,6 +93,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		"no-admin":       newTestHandler(t, Options{}),
 		"failing-reload": newTestHandler(t, failingReload),
 		"not-ready":      newTestHandler(t, Options{Ready: func() bool { return false }}),
+		"starting":       NewStarting(zerolog.Nop(), func() string { return "building the first index" }),
 		"rate-limited":   newTestHandlerFor(t, ix, Options{RatePerSecond: 0.001, RateBurst: 1}),
 		"broken":         newTestHandlerFor(t, failingSearcher{ix, errors.New("disk on fire")}, Options{}),
 		"slow":           newTestHandlerFor(t, failingSearcher{ix, context.DeadlineExceeded}, Options{}),
@@ -142,6 +144,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		{name: "healthz", target: "/healthz", want: 200},
 		{name: "readyz", target: "/readyz", want: 200},
 		{name: "readyz draining", handler: "not-ready", target: "/readyz", want: 503},
+		{name: "healthz starting", handler: "starting", target: "/healthz", want: 200},
+		{name: "readyz starting", handler: "starting", target: "/readyz", want: 503},
+		{name: "search starting", handler: "starting", target: "/api/search?q=swan", want: 503, code: CodeUnavailable},
 		{name: "metrics", target: "/metrics", want: 200},
 		{name: "openapi", target: "/openapi.json", want: 200},
 		{name: "reload", method: http.MethodPost, target: "/api/admin/reload", header: map[string]string{"Authorization": "Bearer " + key}, want: 200},
