@@ -51,6 +51,7 @@ type config struct {
 	poll                time.Duration
 	searchTimeout       time.Duration
 	drainDelay          time.Duration
+	shutdownTimeout     time.Duration
 	maxConcurrent       int
 	rate                float64
 	burst               int
@@ -75,6 +76,7 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.DurationVar(&c.poll, "poll", env.Duration("SEARCHD_POLL", 2*time.Second), "how often to look for a new build (SEARCHD_POLL)")
 	fs.DurationVar(&c.searchTimeout, "search-timeout", env.Duration("SEARCHD_SEARCH_TIMEOUT", 2*time.Second), "deadline of one search, and of one InstantSearch batch (SEARCHD_SEARCH_TIMEOUT)")
 	fs.DurationVar(&c.drainDelay, "drain-delay", env.Duration("SEARCHD_DRAIN_DELAY", 0), "how long /readyz fails before shutdown starts, for load balancers (SEARCHD_DRAIN_DELAY)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", env.Duration("SEARCHD_SHUTDOWN_TIMEOUT", 10*time.Second), "after the drain delay, how long requests in flight may take to finish (SEARCHD_SHUTDOWN_TIMEOUT)")
 	fs.IntVar(&c.maxConcurrent, "max-concurrent", env.Int("SEARCHD_MAX_CONCURRENT", 64), "searches at once before 503 (SEARCHD_MAX_CONCURRENT)")
 	fs.Float64Var(&c.rate, "rate", env.Float("SEARCHD_RATE", 50), "requests per second per client; negative disables (SEARCHD_RATE)")
 	fs.IntVar(&c.burst, "burst", env.Int("SEARCHD_BURST", 100), "request burst per client (SEARCHD_BURST)")
@@ -103,6 +105,9 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 	}
 	if err := cli.OneOf("log-format", c.logFormat, "auto", "json", "console"); err != nil {
 		return c, false, err
+	}
+	if c.drainDelay < 0 || c.shutdownTimeout <= 0 {
+		return c, false, errors.New("drain-delay must not be negative and shutdown-timeout must be positive")
 	}
 	if c.poll <= 0 {
 		// time.NewTicker panics on a non-positive interval.
@@ -183,7 +188,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	rx := &reindexer{cfg: cfg, log: log}
 	ix, stale, err := openOrBuild(ctx, cfg, setStatus)
 	if err != nil {
-		stopServer(srv, 0)
+		stopServer(srv, 0, cfg.shutdownTimeout)
 		if ctx.Err() != nil {
 			log.Info().Err(err).Msg("stopped before the index was open; nothing published")
 			return nil
@@ -266,7 +271,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// already cancelled and would drain nothing.
 	ready.Store(false)
 	log.Info().Dur("drain_delay", cfg.drainDelay).Msg("shutting down")
-	if err := stopServer(srv, cfg.drainDelay); err != nil {
+	if err := stopServer(srv, cfg.drainDelay, cfg.shutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	rx.wait()
@@ -274,10 +279,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// stopServer waits delay, then stops srv, letting requests in flight finish for up to 10 s.
-func stopServer(srv *http.Server, delay time.Duration) error {
+// stopServer waits delay, then stops srv, letting requests in flight finish within timeout.
+func stopServer(srv *http.Server, delay, timeout time.Duration) error {
 	time.Sleep(delay)
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	return srv.Shutdown(sctx)
 }
