@@ -265,9 +265,27 @@ func TestGroupProblems(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("GroupProblems() = %q; want %q", got, want)
 	}
-	more := []Problem{{Reason: "a", Kind: "k"}, {Reason: "3 more", More: 3, Kind: KindNotListed}, {Reason: "b", Kind: "k"}}
-	if g := GroupProblems(more); len(g) != 2 || g[0].Kind != KindNotListed || g[0].Count != 3 || g[1].Count != 2 {
-		t.Errorf("GroupProblems(with More) = %+v; want the 3 not listed first, then k=2", g)
+	more := []Problem{{Reason: "a", Kind: "k"}, {Reason: "x", Kind: "j"}, {Reason: "3 more", More: 3, Kind: "k"}, {Reason: "b", Kind: "k"}}
+	if g := GroupProblems(more); len(g) != 2 || g[0].Kind != "k" || g[0].Count != 5 || len(g[0].Problems) != 3 || g[1].Count != 1 {
+		t.Errorf("GroupProblems(with More) = %+v; want k=5 (3 of them not listed) first, then j=1", g)
+	}
+
+	// Past MaxProblems, the rest are counted by kind, and unknown fields are still named.
+	var big strings.Builder
+	for i := range MaxProblems + 50 {
+		fmt.Fprintf(&big, "{\"title\":\"T%d\",\"year\":1990,\"description\":\"\",\"origin\":\"x\"}\n", i)
+	}
+	_, _, warns, err = ReadJSONL(strings.NewReader(big.String()), "big.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, g := range GroupProblems(warns) {
+		got = append(got, fmt.Sprintf("%s=%d", g.Kind, g.Count))
+	}
+	want = []string{"empty description=1050", "unknown field … ignored (… with it; reported once)=1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("GroupProblems(past the cap) = %q; want %q", got, want)
 	}
 }
 

@@ -16,15 +16,13 @@ type Problem struct {
 	// that many problems not listed.
 	More int `json:"more,omitempty"`
 	// Kind groups problems of one sort: the reason with its particulars left out, like
-	// "empty description" or "unknown field … ignored"; see GroupProblems.
+	// "empty description" or "unknown field … ignored"; see GroupProblems. A problem that
+	// stands for those past MaxProblems has the Kind of the problems it counts.
 	Kind string `json:"-"`
 }
 
-// KindNotListed is the Kind of the problem that stands for those past MaxProblems.
-const KindNotListed = "past the limit of one file, not listed"
-
-// kindOf is a reason's format with its values elided, except a verb's string argument that
-// names a part of a film (a %s naming "fact" or "company"), which keeps kinds apart.
+// kindOf is a reason's format with its values elided, except a %s argument that is one short
+// lower-case word, which names a part of a film ("fact", "company") and keeps kinds apart.
 func kindOf(format string, args []any) string {
 	var b strings.Builder
 	arg := 0
@@ -39,7 +37,7 @@ func kindOf(format string, args []any) string {
 			continue
 		}
 		if format[i] == 's' && arg < len(args) {
-			if s, ok := args[arg].(string); ok && len(s) <= 20 && !strings.ContainsAny(s, ":/\"") {
+			if s, ok := args[arg].(string); ok && isWord(s) {
 				b.WriteString(s)
 				arg++
 				continue
@@ -163,3 +161,15 @@ func (e *invalidError) Error() string {
 }
 
 func (e *invalidError) Unwrap() error { return ErrInvalid }
+
+func isWord(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}

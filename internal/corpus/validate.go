@@ -35,8 +35,8 @@ type checker struct {
 	seen     map[string]int // id -> line of first use
 	errs     []Problem
 	warns    []Problem
-	moreErrs int // errors past MaxProblems
-	moreWarn int
+	moreErrs overflow // errors past MaxProblems, by kind
+	moreWarn overflow
 	maxYear  int
 	accepted []record
 	unknown  map[string]*unknownField // JSON fields not read, by name
@@ -51,7 +51,7 @@ func newChecker(name string) *checker {
 
 func (c *checker) errorf(line int, format string, args ...any) {
 	if len(c.errs) >= MaxProblems {
-		c.moreErrs++
+		c.moreErrs.add(kindOf(format, args))
 		return
 	}
 	c.errs = append(c.errs, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...), Kind: kindOf(format, args)})
@@ -59,7 +59,7 @@ func (c *checker) errorf(line int, format string, args ...any) {
 
 func (c *checker) warnf(line int, format string, args ...any) {
 	if len(c.warns) >= MaxProblems {
-		c.moreWarn++
+		c.moreWarn.add(kindOf(format, args))
 		return
 	}
 	c.warns = append(c.warns, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...), Kind: kindOf(format, args)})
@@ -78,15 +78,14 @@ func (c *checker) done() {
 	})
 	for _, name := range names {
 		u := c.unknown[name]
-		c.warnf(u.first, "unknown field %q ignored (%s with it; reported once)", name, records(u.count))
+		// Past the cap too: one line per name, and at most MaxProblems names.
+		const format = "unknown field %q ignored (%s with it; reported once)"
+		args := []any{name, records(u.count)}
+		c.warns = append(c.warns, Problem{File: c.name, Line: u.first, Reason: fmt.Sprintf(format, args...), Kind: kindOf(format, args)})
 	}
 	c.unknown = nil
-	if c.moreErrs > 0 {
-		c.errs = append(c.errs, Problem{File: c.name, Reason: fmt.Sprintf("%d more errors not listed", c.moreErrs), More: c.moreErrs, Kind: KindNotListed})
-	}
-	if c.moreWarn > 0 {
-		c.warns = append(c.warns, Problem{File: c.name, Reason: fmt.Sprintf("%d more warnings not listed", c.moreWarn), More: c.moreWarn, Kind: KindNotListed})
-	}
+	c.errs = c.moreErrs.problems(c.errs, c.name, "errors")
+	c.warns = c.moreWarn.problems(c.warns, c.name, "warnings")
 }
 
 // finish normalizes and validates r, reporting problems; valid records are kept.
@@ -299,4 +298,29 @@ func records(n int) string {
 		return "1 record"
 	}
 	return strconv.Itoa(n) + " records"
+}
+
+// overflow counts problems past MaxProblems by kind, in the order kinds first overflowed.
+type overflow struct {
+	kinds []string
+	n     map[string]int
+}
+
+func (o *overflow) add(kind string) {
+	if o.n == nil {
+		o.n = map[string]int{}
+	}
+	if o.n[kind] == 0 {
+		o.kinds = append(o.kinds, kind)
+	}
+	o.n[kind]++
+}
+
+// problems appends one problem per kind that stands for those not listed.
+func (o *overflow) problems(ps []Problem, file, noun string) []Problem {
+	for _, k := range o.kinds {
+		n := o.n[k]
+		ps = append(ps, Problem{File: file, Reason: fmt.Sprintf("%d more %s not listed: %s", n, noun, k), More: n, Kind: k})
+	}
+	return ps
 }
