@@ -77,6 +77,10 @@ func (o *Options) defaults() {
 
 // NewServer returns the handler for every route of the API.
 func NewServer(s Searcher, opts Options) http.Handler {
+	return newServer(s, opts).routes()
+}
+
+func newServer(s Searcher, opts Options) *server {
 	opts.defaults()
 	srv := &server{s: s, opts: opts, limiter: newRateLimiter(opts.RatePerSecond, opts.RateBurst), sem: make(chan struct{}, opts.MaxConcurrent)}
 	srv.metrics = newMetrics(s, opts.Version)
@@ -87,7 +91,7 @@ func NewServer(s Searcher, opts Options) http.Handler {
 		maxAge = max(1, int(opts.CacheMaxAge/time.Second))
 	}
 	srv.cacheControl = cacheControl(maxAge)
-	return srv.routes()
+	return srv
 }
 
 type server struct {

@@ -50,5 +50,5 @@ func (s *server) routes() http.Handler {
 			r.Handle(p, s.opts.Demo).Methods(http.MethodGet, http.MethodHead)
 		}
 	}
-	return s.observe(s.instrument(recoverPanics(r)))
+	return s.observe(s.instrument(compress(recoverPanics(r))))
 }
