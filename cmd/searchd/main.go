@@ -238,7 +238,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn().Err(err).Msg("collection name unreadable; the demo page uses neutral words")
 	}
 	var ready atomic.Bool
+	// One Stats for both protocols, so insights and the dashboard count InstantSearch too.
+	stats := api.NewStats()
 	handler.set(api.NewServer(ix, api.Options{
+		Stats:          stats,
 		Logger:         log,
 		CORSOrigins:    cfg.corsOrigins,
 		Ready:          ready.Load,
@@ -251,7 +254,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Reload:         func(context.Context) (bool, error) { return ix.Reload() },
 		Reindex:        func(context.Context) error { return rx.start(ctx) },
 		Demo:           web.NewHandler(func() web.About { return web.About{Name: about.Name, Intro: ix.Manifest().Intro} }),
-		Queries:        algolia.NewQueriesHandler(ix, log),
+		Queries:        algolia.NewQueriesHandler(stats.ObserveInstantSearch(ix), log),
 		FacetValues:    algolia.NewFacetValuesHandler(ix, log),
 		Version:        version,
 		CacheEntries:   cfg.cacheEntries,

@@ -51,6 +51,10 @@ type Options struct {
 	// CacheMaxAge is the max-age (and stale-while-revalidate) of cacheable answers; 0 means 30s.
 	CacheMaxAge time.Duration
 
+	// Stats collects what insights and the dashboard show; nil: the server keeps its own.
+	// Share one with Stats.ObserveInstantSearch so InstantSearch searches count too.
+	Stats *Stats
+
 	// Extra routes mounted by the caller's packages (web assets, the InstantSearch protocol).
 	Demo        http.Handler // "/", "/widget.js", "/demo.js", "/demo.css"
 	Queries     http.Handler // POST /1/indexes/*/queries
@@ -84,7 +88,12 @@ func newServer(s Searcher, opts Options) *server {
 	opts.defaults()
 	srv := &server{s: s, opts: opts, limiter: newRateLimiter(opts.RatePerSecond, opts.RateBurst), sem: make(chan struct{}, opts.MaxConcurrent)}
 	srv.metrics = newMetrics(s, opts.Version)
-	srv.insights = newInsights()
+	if opts.Stats == nil {
+		opts.Stats = NewStats()
+	}
+	srv.opts.Stats = opts.Stats
+	srv.insights, srv.traffic = opts.Stats.insights, opts.Stats.traffic
+	srv.started = time.Now()
 	srv.cache = newResponseCache(opts.CacheEntries)
 	maxAge := defaultCacheMaxAge
 	if opts.CacheMaxAge > 0 {
@@ -102,6 +111,8 @@ type server struct {
 
 	metrics      *metrics
 	insights     *insights
+	traffic      *traffic
+	started      time.Time
 	cache        *responseCache // nil: off
 	cacheControl string
 }

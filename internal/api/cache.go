@@ -95,7 +95,8 @@ func (s *server) cacheable(h http.Handler) http.Handler {
 			if e, ok := s.cache.get(build, key); ok {
 				s.metrics.cache.WithLabelValues("hit").Inc()
 				if e.note.set {
-					s.insights.record(e.note.query, e.note.total)
+					s.insights.record(e.note.query, e.note.total, native)
+					s.traffic.count(native, e.note.total)
 				}
 				s.serveCached(w, r, tag, e, star)
 				return
