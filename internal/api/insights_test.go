@@ -154,7 +154,7 @@ func TestInsightsInstantSearch(t *testing.T) {
 	is := st.ObserveInstantSearch(testIndex(t))
 	for _, req := range []index.Request{
 		{Query: "Nutcracker", Page: 1, PerPage: 20},
-		{Query: "nutcracker", Page: 1, PerPage: 1}, // a facet count of the same batch
+		{Query: "nutcracker", Page: 1, PerPage: 1},  // a facet count of the same batch
 		{Query: "nutcracker", Page: 2, PerPage: 20}, // the next page
 		{Query: "zzqxjv", Page: 1, PerPage: 20},
 	} {

@@ -77,6 +77,8 @@ func (f failingSearcher) Search(context.Context, index.Request) (*index.Result, 
 // document does not describe fails, so the document cannot drift from the code.
 func TestOpenAPIResponses(t *testing.T) {
 	doc, router := loadOpenAPI(t)
+	// The dashboard is HTML, a string to the document.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
 	const key = "test-admin-key"
 	opts := Options{
 		AdminKey:     key,
@@ -157,6 +159,10 @@ func TestOpenAPIResponses(t *testing.T) {
 		{name: "insights", target: "/api/admin/insights?limit=5", header: map[string]string{"Authorization": "Bearer " + key}, want: 200},
 		{name: "insights bad limit", target: "/api/admin/insights?limit=0", header: map[string]string{"Authorization": "Bearer " + key}, want: 400, code: CodeInvalidParameter},
 		{name: "insights no key", target: "/api/admin/insights", want: 401, code: CodeUnauthorized},
+		{name: "dashboard", target: "/admin", header: map[string]string{"Authorization": "Bearer " + key}, want: 200},
+		{name: "dashboard no key", target: "/admin", want: 401, code: CodeUnauthorized},
+		{name: "dashboard off", handler: "no-admin", target: "/admin", want: 404, code: CodeNotFound},
+		{name: "dashboard parameter", target: "/admin?x=1", header: map[string]string{"Authorization": "Bearer " + key}, want: 400, code: CodeInvalidParameter},
 		// Not in the document's paths: their bodies are checked against the Error schema.
 		{name: "no such endpoint", target: "/api/nope", want: 404, code: CodeNotFound},
 		{name: "wrong method", method: http.MethodDelete, target: "/api/search", want: 405, code: CodeMethodNotAllowed},
