@@ -126,12 +126,13 @@ func (s *trafficSlot) add(b *trafficMinute) {
 	}
 }
 
-// series returns the last n×width minutes, ending with the current one, as n slots of width
-// minutes each, oldest first.
+// series returns n slots of width minutes each, oldest first, the last holding the current
+// minute. Slots start at multiples of width minutes (10: at :00, :10, ...), so a chart's
+// hours fall on slot boundaries.
 func (t *traffic) series(n, width int) []trafficSlot {
 	now := t.now()
 	cur := now.Unix() / 60
-	first := cur - int64(n*width) + 1
+	first := (cur/int64(width) - int64(n) + 1) * int64(width)
 	out := make([]trafficSlot, n)
 	for i := range out {
 		out[i].Start = time.Unix((first+int64(i*width))*60, 0).UTC()
