@@ -108,3 +108,22 @@ func TestExplicitCompaniesCanonical(t *testing.T) {
 		}
 	}
 }
+
+// TestFoldSpellings: without a gazetteer, spellings that differ only in case and punctuation
+// become the most used one.
+func TestFoldSpellings(t *testing.T) {
+	films := []Film{
+		{Companies: []string{"Metro-Goldwyn-Mayer"}},
+		{Companies: []string{"Metro Goldwyn Mayer", "Loew's"}},
+		{Companies: []string{"Metro-Goldwyn-Mayer", "metro-goldwyn mayer"}},
+		{Companies: []string{"MGM"}},
+		{Companies: []string{"Warner Bros.", "Warner Bros"}},
+	}
+	foldSpellings(films)
+	want := [][]string{{"Metro-Goldwyn-Mayer"}, {"Metro-Goldwyn-Mayer", "Loew's"}, {"Metro-Goldwyn-Mayer"}, {"MGM"}, {"Warner Bros."}}
+	for i, f := range films {
+		if !reflect.DeepEqual(f.Companies, want[i]) {
+			t.Errorf("film %d: Companies = %q; want %q", i, f.Companies, want[i])
+		}
+	}
+}

@@ -287,8 +287,10 @@ func kind(name string) string {
 // applyGazetteer gives every film canonical company names: explicit ones are spelled as the
 // gazetteer's canonical name when it knows them under any alias (so "MGM" and
 // "Metro-Goldwyn-Mayer" are one facet value), each once; films that name none get the companies
-// the gazetteer finds in their text.
+// the gazetteer finds in their text. Then names the gazetteer does not know are folded by
+// spelling (see foldSpellings).
 func applyGazetteer(films []Film, gaz *Gazetteer) {
+	defer foldSpellings(films)
 	if gaz == nil {
 		return
 	}
@@ -299,6 +301,55 @@ func applyGazetteer(films []Film, gaz *Gazetteer) {
 			continue
 		}
 		f.Companies = canonicalCompanies(f.Companies, gaz)
+	}
+}
+
+// foldSpellings gives names that differ only in case, spaces and punctuation ("Metro Goldwyn
+// Mayer", "Metro-Goldwyn Mayer", "Metro-Goldwyn-Mayer") the spelling most films use, the first
+// seen among equals, so a facet has one value for them. Aliases that share no words ("MGM")
+// need the gazetteer.
+func foldSpellings(films []Film) {
+	type spellings struct {
+		n     map[string]int
+		first []string
+		best  string
+	}
+	byKey := map[string]*spellings{}
+	key := func(name string) string { return strings.Join(matchWords(name), " ") }
+	for _, f := range films {
+		for _, c := range f.Companies {
+			k := key(c)
+			sp := byKey[k]
+			if sp == nil {
+				sp = &spellings{n: map[string]int{}}
+				byKey[k] = sp
+			}
+			if sp.n[c] == 0 {
+				sp.first = append(sp.first, c)
+			}
+			sp.n[c]++
+		}
+	}
+	varied := false
+	for _, sp := range byKey {
+		for _, c := range sp.first {
+			if sp.best == "" || sp.n[c] > sp.n[sp.best] {
+				sp.best = c
+			}
+		}
+		varied = varied || len(sp.first) > 1
+	}
+	if !varied {
+		return
+	}
+	for i := range films {
+		f := &films[i]
+		for j, c := range f.Companies {
+			if sp := byKey[key(c)]; sp != nil && len(sp.first) > 1 {
+				f.Companies[j] = sp.best
+			}
+		}
+		f.Companies = canonicalCompanies(f.Companies, nil)
 	}
 }
 
