@@ -15,8 +15,11 @@ import (
 // variables that have no flag (a secret kept out of process lists), printed after the flags.
 // Any other parse error has been printed to fs's output with a pointer to --help.
 func Parse(fs *flag.FlagSet, args []string, stdout io.Writer, about, usage string, envOnly ...string) error {
-	fs.Usage = func() { fmt.Fprintf(fs.Output(), "run '%s --help' for the flags\n", fs.Name()) }
+	fs.Usage = func() {} // flag calls it on --help too; the help goes to stdout below
 	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(fs.Output(), "run '%s --help' for the flags\n", fs.Name())
+	}
 	if !errors.Is(err, flag.ErrHelp) {
 		return err
 	}
