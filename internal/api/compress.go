@@ -46,18 +46,29 @@ func acceptsGzip(header string) bool {
 	return star
 }
 
-var gzipPool = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-	return w
-}}
+// Writers are pooled: a new one costs more than compressing a page of hits (about 1 ms
+// against 0.05 ms for 10 hits at the fastest level, on this project's machine).
+var (
+	gzipPool = sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+		return w
+	}}
+	gzipStorePool = sync.Pool{New: func() any {
+		w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
+		return w
+	}}
+)
 
 // gzipBytes compresses b at gzip's default level, for answers compressed once and served many
-// times.
+// times: 10 hits in 0.09 ms instead of 0.05, and 12% smaller.
 func gzipBytes(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	buf.Grow(len(b) / 3)
+	zw := gzipStorePool.Get().(*gzip.Writer)
+	zw.Reset(&buf)
 	zw.Write(b)
 	zw.Close()
+	gzipStorePool.Put(zw)
 	return buf.Bytes()
 }
 

@@ -138,3 +138,33 @@ func TestCacheStoresCompressed(t *testing.T) {
 			it.gzipped, len(it.body), srv.cache.bytes, second.Body.Len())
 	}
 }
+
+// BenchmarkGzip: compressing one answer of 10 films as the cache stores it, and as a miss
+// streams it.
+func BenchmarkGzip(b *testing.B) {
+	h := newTestHandler(b, Options{})
+	body := send(h, "/api/search?per_page=10&sort=title", "").Body.Bytes()
+	b.Run("store", func(b *testing.B) {
+		var n int
+		for b.Loop() {
+			n = len(gzipBytes(body))
+		}
+		b.ReportMetric(float64(n), "gzip-bytes")
+		b.ReportMetric(float64(len(body)), "json-bytes")
+	})
+	b.Run("stream", func(b *testing.B) {
+		compressed := compress(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Write(body)
+		}))
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("Accept-Encoding", "gzip")
+		var n int
+		for b.Loop() {
+			rec := httptest.NewRecorder()
+			compressed.ServeHTTP(rec, req)
+			n = rec.Body.Len()
+		}
+		b.ReportMetric(float64(n), "gzip-bytes")
+	})
+}
