@@ -398,10 +398,11 @@ func latencyChart(slots []trafficSlot) template.HTML {
 	for j, p := range pc {
 		var pts []string
 		flush := func() {
-			if len(pts) == 1 { // a lone slot: a short line so it shows
-				pts = append(pts, pts[0])
+			if len(pts) == 1 { // a lone slot: a ring, as a line needs two points
+				x, y, _ := strings.Cut(pts[0], ",")
+				fmt.Fprintf(&b, `<circle class="p%d" cx="%s" cy="%s" r="3"/>`, int(p), x, y)
 			}
-			if len(pts) > 0 {
+			if len(pts) > 1 {
 				fmt.Fprintf(&b, `<polyline class="p%d" points="%s"/>`, int(p), strings.Join(pts, " "))
 			}
 			pts = pts[:0]

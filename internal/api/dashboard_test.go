@@ -161,3 +161,14 @@ func fillDay(srv *server, now time.Time) {
 	}
 	tr.now, in.now = time.Now, time.Now
 }
+
+// TestLatencyChartLoneSlot: a slot with neighbours that timed nothing still shows, as a ring.
+func TestLatencyChartLoneSlot(t *testing.T) {
+	t.Parallel()
+	tr := newTraffic()
+	tr.record(native, 1, 3*time.Millisecond)
+	svg := string(latencyChart(tr.series(dashSlots, dashSlotWidth)))
+	if n := strings.Count(svg, "<circle"); n != 3 || strings.Contains(svg, "<polyline") {
+		t.Errorf("one timed slot drew %d rings and polyline %v; want 3 rings (p50, p90, p99), no line", n, strings.Contains(svg, "<polyline"))
+	}
+}
