@@ -161,6 +161,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "indexed 0 films: %s after %.2f s; nothing published\n", what, secs)
 		return err
 	}
+	if err := giveToOwner(cfg.index); err != nil {
+		fmt.Fprintf(stderr, "warning: published, but could not give the build to the index directory's owner: %v\n", err)
+	}
 	fmt.Fprintf(stdout, "indexed %d films (%s) in %.2f s, %.0f films/s, %.1f MB, build %s\n",
 		man.DocCount, plural(corpus.CountProblems(c.Warnings), "warning"), secs, float64(man.DocCount)/secs,
 		float64(man.SizeBytes)/1e6, man.ID)
