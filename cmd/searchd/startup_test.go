@@ -43,9 +43,9 @@ func writeCorpus(t *testing.T, dir string, n int, extra ...string) {
 }
 
 // TestRunAnswersDuringFirstBuild: searchd listens before its first build, so /healthz is 200
-// and /readyz 503 with a reason while it builds, then 200.
+// and /readyz 503 with a reason while it builds, then 200. Not parallel: its build would slow
+// the timed shutdown of TestAttackShutdownDuringReindex on two cores.
 func TestRunAnswersDuringFirstBuild(t *testing.T) {
-	t.Parallel()
 	corpusPath := t.TempDir()
 	writeCorpus(t, corpusPath, 4000)
 	addr := freeAddr(t)
