@@ -206,9 +206,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		msg := "the served build is stale and --rebuild-stale=false: run `make index` (or indexer) to publish the corpus"
 		if cfg.rebuildStale {
 			ev, msg = log.Warn(), "the served build is stale; rebuilding from the corpus in the background and serving the old build until then"
+			rx.notice.Store(&msg)
 			if err := rx.start(ctx); err != nil {
 				log.Error().Err(err).Msg("could not start the rebuild")
 			}
+		} else {
+			rx.notice.Store(&msg)
 		}
 		ev.Str("reason", stale.Reason).Str("detail", stale.Detail).Str("corpus", cfg.corpus).Msg(msg)
 	}
@@ -259,6 +262,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Version:        version,
 		CacheEntries:   cfg.cacheEntries,
 		CacheMaxAge:    cfg.cacheMaxAge,
+		Notice:         rx.noticeText,
 	}))
 	m := ix.Manifest()
 	ready.Store(true)
@@ -433,7 +437,19 @@ type reindexer struct {
 	log     zerolog.Logger
 	running atomic.Bool
 	wg      sync.WaitGroup
+	// notice says what the dashboard should tell about the build: stale, being rebuilt, or
+	// that the last rebuild failed. A published rebuild clears it.
+	notice atomic.Pointer[string]
 }
+
+func (r *reindexer) noticeText() string {
+	if p := r.notice.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (r *reindexer) note(msg string) { r.notice.Store(&msg) }
 
 var errReindexRunning = errors.New("a reindex is already running")
 
@@ -456,12 +472,14 @@ func (r *reindexer) start(parent context.Context) error {
 		}
 		if err != nil {
 			r.log.Error().Err(err).Msg("reindex failed; the previous build is still served")
+			r.note("the last rebuild failed (" + err.Error() + "); the previous build is still served")
 			return
 		}
 		if _, err := r.ix.Reload(); err != nil {
 			r.log.Error().Err(err).Msg("reindex built but reload failed")
 			return
 		}
+		r.notice.Store(nil)
 		r.log.Info().Str("build_id", m.ID).Int("doc_count", m.DocCount).Msg("reindexed")
 	}()
 	return nil

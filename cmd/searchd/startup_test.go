@@ -106,10 +106,23 @@ func TestRunRebuildsStaleCorpus(t *testing.T) {
 	d.stop(t)
 
 	writeCorpus(t, corpusPath, 20, `{"title": "Zanzibar Nights", "year": 1961, "description": "A newly added film."}`)
-	d = start(t, "--index", indexDir, "--corpus", corpusPath, "--rebuild-stale=false")
+	d = startEnv(t, func(k string) string { return map[string]string{"SEARCHD_ADMIN_KEY": "k"}[k] },
+		"--index", indexDir, "--corpus", corpusPath, "--rebuild-stale=false")
 	var res searchResponse
 	if _, err := getJSON(http.DefaultClient, d.base+"/api/search?q=zanzibar", &res); err != nil || res.Total != 0 {
 		t.Errorf("--rebuild-stale=false: search zanzibar = %d hits, %v; want 0 (the old build)", res.Total, err)
+	}
+	// The dashboard says so too.
+	req, _ := http.NewRequest(http.MethodGet, d.base+"/admin", nil)
+	req.SetBasicAuth("operator", "k")
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `id="notice">the served build is stale`) {
+			t.Errorf("GET /admin = %d; want 200 with the stale notice:\n%.2000s", resp.StatusCode, body)
+		}
 	}
 	d.stop(t)
 	if log := d.stderr.String(); !strings.Contains(log, `"level":"error"`) || !strings.Contains(log, "stale") || !strings.Contains(log, `"reason":"corpus"`) {

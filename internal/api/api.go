@@ -51,6 +51,10 @@ type Options struct {
 	// CacheMaxAge is the max-age (and stale-while-revalidate) of cacheable answers; 0 means 30s.
 	CacheMaxAge time.Duration
 
+	// Notice, when set, says something the operator should know about what is served (a stale
+	// build, a rebuild under way); the dashboard shows it when it is not empty.
+	Notice func() string
+
 	// Stats collects what insights and the dashboard show; nil: the server keeps its own.
 	// Share one with Stats.ObserveInstantSearch so InstantSearch searches count too.
 	Stats *Stats

@@ -113,6 +113,7 @@ type dashboardData struct {
 	Tiles     []tile
 	Build     []fact
 	Refused   string
+	Notice    string
 	Rate      template.HTML
 	Latency   template.HTML
 	Decades   template.HTML
@@ -164,6 +165,9 @@ func (s *server) dashboard(ctx context.Context) dashboardData {
 		{"Built by", orDash(m.Version)},
 		{"searchd", orDash(s.opts.Version) + ", up " + roundAge(now.Sub(s.started))},
 		{"Response cache", s.cacheFacts()},
+	}
+	if s.opts.Notice != nil {
+		d.Notice = s.opts.Notice()
 	}
 	if rr, ok := s.s.(refusalReporter); ok {
 		if rf, ok := rr.Refused(); ok {

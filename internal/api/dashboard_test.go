@@ -74,7 +74,7 @@ func TestDashboardContent(t *testing.T) {
 	t.Parallel()
 	st := NewStats()
 	ix := testIndex(t)
-	h := newTestHandlerFor(t, ix, Options{AdminKey: "k", Stats: st})
+	h := newTestHandlerFor(t, ix, Options{AdminKey: "k", Stats: st, Notice: func() string { return "rebuilding <now>" }})
 	for _, q := range []string{"nutcracker", "nutcracker", "<script>alert(1)</script>", "swan"} {
 		get(t, h, "/api/search?q="+strings.ReplaceAll(q, " ", "+"))
 	}
@@ -89,7 +89,7 @@ func TestDashboardContent(t *testing.T) {
 	for _, want := range []string{
 		ix.Manifest().ID, "<td class=\"q\">nutcracker</td>", "<td class=\"q\">giselle</td>",
 		"&lt;script&gt;alert(1)&lt;/script&gt;", `aria-labelledby="rate-t rate-d"`, `aria-labelledby="lat-t lat-d"`,
-		"Films by decade", "Bolshoi Ballet",
+		"Films by decade", "Bolshoi Ballet", `<p class="warn" id="notice">rebuilding &lt;now&gt;</p>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("dashboard lacks %q", want)
