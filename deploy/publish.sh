@@ -8,7 +8,9 @@
 #
 # searchd notices the new `current` at its next poll; with RELOAD_URLS set, each is also told at
 # once with POST /api/admin/reload (needs SEARCHD_ADMIN_KEY). Older builds beyond KEEP are removed,
-# never the one being replaced, which in-flight searches may still be reading.
+# never the one being replaced, which in-flight searches may still be reading: with KEEP=1 the
+# new build and the one it replaced remain, and the next publish removes the latter. Run as root,
+# the copy is given to the owner of DIR/builds (searchd's user), so searchd can prune it later.
 #
 # usage: publish.sh BUILD_DIR REPLICA_INDEX_DIR...
 #   BUILD_DIR           a finished build, e.g. data/index/builds/20260301T120000Z-1a2b3c4d-abcdef
@@ -29,6 +31,7 @@ shift
 id=$(basename "$build")
 case "$id" in *.tmp|.*|"") die "$id is not a build id" ;; esac
 keep=${KEEP:-3}
+case "$keep" in ''|*[!0-9]*|0) die "KEEP=$keep: want a whole number of at least 1" ;; esac
 
 for dir in "$@"; do
     dir=${dir%/}
@@ -36,15 +39,23 @@ for dir in "$@"; do
     if [ ! -d "$dir/builds/$id" ]; then
         rm -rf "$dir/builds/$id.tmp"
         cp -a "$build" "$dir/builds/$id.tmp"
+        if [ "$(id -u)" = 0 ]; then
+            chown -R --reference="$dir/builds" "$dir/builds/$id.tmp"
+        fi
         sync -f "$dir/builds/$id.tmp" 2>/dev/null || sync
         mv -T "$dir/builds/$id.tmp" "$dir/builds/$id"
     fi
+    prev=$(basename "$(readlink "$dir/current" 2>/dev/null || echo none)")
     link="$dir/current.tmp.$$"
     ln -s "builds/$id" "$link"
     mv -T "$link" "$dir/current"
     sync -f "$dir" 2>/dev/null || true
-    # Prune: newest first (ids start with their UTC time); keep the new build and the newest others.
-    ls -1 "$dir/builds" | grep -v '\.tmp$' | grep -vxF "$id" | sort -r | tail -n +"$keep" |
+    # Prune: newest first (ids start with their UTC time). The new build and the one it replaced
+    # stay; the newest others fill the rest of KEEP.
+    others=$((keep - 1))
+    if [ "$prev" != "$id" ] && [ -d "$dir/builds/$prev" ]; then others=$((others - 1)); fi
+    [ "$others" -ge 0 ] || others=0
+    ls -1 "$dir/builds" | grep -v '\.tmp$' | grep -vxF -e "$id" -e "$prev" | sort -r | tail -n +"$((others + 1))" |
         while read -r old; do rm -rf "${dir:?}/builds/${old:?}"; done || true
     echo "publish: $dir -> $id"
 done

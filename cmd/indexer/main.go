@@ -4,6 +4,9 @@
 //
 //	indexer --corpus corpus --index data/index
 //	indexer --check --corpus films.jsonl
+//
+// An unchanged corpus (same digest, same index format as the current build) is not rebuilt
+// unless --force.
 package main
 
 import (
@@ -44,11 +47,13 @@ type config struct {
 	corpus  string
 	index   string
 	check   bool
+	force   bool
+	verbose bool
 	keep    int
 	version bool
 }
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("indexer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -57,14 +62,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		"collection: a directory of *.txt/*.jsonl, or one such file (env INDEXER_CORPUS)")
 	fs.StringVar(&c.index, "index", env.String("INDEXER_INDEX", "data/index"),
 		"index root holding builds/ and the current symlink (env INDEXER_INDEX)")
-	fs.BoolVar(&c.check, "check", false, "validate the collection only; build nothing")
+	fs.BoolVar(&c.check, "check", env.Bool("INDEXER_CHECK", false), "validate the collection only; build nothing (env INDEXER_CHECK)")
+	fs.BoolVar(&c.force, "force", env.Bool("INDEXER_FORCE", false), "build even when the current build is of this very corpus (env INDEXER_FORCE)")
+	fs.BoolVar(&c.verbose, "verbose", env.Bool("INDEXER_VERBOSE", false), "list every warning and error, not the first few of each kind (env INDEXER_VERBOSE)")
 	fs.IntVar(&c.keep, "keep", env.Int("INDEXER_KEEP", 3), "builds to keep, the new one included (env INDEXER_KEEP)")
 	fs.BoolVar(&c.version, "version", false, "print the version and exit")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: indexer [--check] [--corpus DIR|FILE] [--index DIR] [--keep N]\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args, stdout,
+		"indexer validates a film collection and publishes it as a new build of the search index.",
+		"indexer [--check] [--force] [--verbose] [--corpus DIR|FILE] [--index DIR] [--keep N]"); err != nil {
 		return c, err
 	}
 	if err := env.Err(); err != nil {
@@ -81,7 +86,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 
 // run is the whole program; it returns instead of exiting so tests can call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseFlags(args, getenv, stderr)
+	cfg, err := parseFlags(args, getenv, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -94,17 +99,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	start := time.Now()
+	if !cfg.check && !cfg.force {
+		// Hashing the files is cheap next to a build, which an unchanged corpus does not need.
+		digest, err := corpus.Digest(cfg.corpus)
+		if err != nil {
+			return fmt.Errorf("corpus: %w", err)
+		}
+		st, err := index.Stale(cfg.index, digest)
+		if err != nil {
+			return err
+		}
+		if st.Reason == "" {
+			dir, _ := index.Current(cfg.index)
+			fmt.Fprintf(stdout, "corpus unchanged since build %s; nothing to do (--force builds anyway)\n", filepath.Base(dir))
+			return nil
+		}
+	}
 	src, err := load(cfg.corpus, cfg.check)
 	if err != nil {
 		return err
 	}
 	c := src.coll
-	for _, p := range c.Warnings {
-		fmt.Fprintf(stderr, "warning: %s\n", p)
-	}
-	for _, p := range c.Errors {
-		fmt.Fprintf(stderr, "error: %s\n", p)
-	}
+	printProblems(stderr, "warning", c.Warnings, cfg.verbose)
+	printProblems(stderr, "error", c.Errors, cfg.verbose)
 	if cfg.check {
 		fmt.Fprintf(stdout, "checked %d films: %s, %s\n",
 			c.Count, plural(corpus.CountProblems(c.Errors), "error"), plural(corpus.CountProblems(c.Warnings), "warning"))
@@ -144,6 +161,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stdout, "indexed 0 films: %s after %.2f s; nothing published\n", what, secs)
 		return err
 	}
+	if err := giveToOwner(cfg.index); err != nil {
+		fmt.Fprintf(stderr, "warning: published, but could not give the build to the index directory's owner: %v\n", err)
+	}
 	fmt.Fprintf(stdout, "indexed %d films (%s) in %.2f s, %.0f films/s, %.1f MB, build %s\n",
 		man.DocCount, plural(corpus.CountProblems(c.Warnings), "warning"), secs, float64(man.DocCount)/secs,
 		float64(man.SizeBytes)/1e6, man.ID)
@@ -162,38 +182,13 @@ type source struct {
 // Warnings; only I/O errors are returned. With check, no films are kept, only counted, so a
 // check runs in memory that grows with the number of films, not their size.
 func load(path string, check bool) (source, error) {
-	info, err := os.Stat(path)
+	c, err := corpus.LoadPath(path, check)
 	if err != nil {
 		return source{}, fmt.Errorf("corpus: %w", err)
 	}
 	dir := path
-	var c *corpus.Collection
-	if info.IsDir() {
-		loadDir := corpus.LoadDir
-		if check {
-			loadDir = corpus.CheckDir
-		}
-		if c, err = loadDir(path); err != nil {
-			return source{}, err
-		}
-	} else {
+	if info, err := os.Stat(path); err == nil && !info.IsDir() {
 		dir = filepath.Dir(path)
-		var gaz *corpus.Gazetteer
-		var gazErr error
-		gazPath := filepath.Join(dir, corpus.GazetteerFile)
-		if _, err := os.Stat(gazPath); err == nil {
-			gaz, gazErr = corpus.LoadGazetteer(gazPath)
-		}
-		loadFile := corpus.LoadFile
-		if check {
-			loadFile = corpus.CheckFile
-		}
-		if c, err = loadFile(path, gaz); err != nil {
-			return source{}, err
-		}
-		if gazErr != nil {
-			c.Errors = append(c.Errors, corpus.Problem{File: gazPath, Reason: gazErr.Error()})
-		}
 	}
 	synPath := filepath.Join(dir, index.SynonymsFile)
 	syn, err := index.LoadSynonyms(synPath)
@@ -201,6 +196,27 @@ func load(path string, check bool) (source, error) {
 		c.Errors = append(c.Errors, corpus.Problem{File: synPath, Reason: err.Error()})
 	}
 	return source{coll: c, syn: syn}, nil
+}
+
+// shownPerKind is how many problems of one kind are printed without --verbose.
+const shownPerKind = 3
+
+// printProblems prints problems grouped by kind, the largest group first: every problem of a
+// small group, the first few of a large one and a line that counts the rest, or all with
+// verbose.
+func printProblems(w io.Writer, label string, ps []corpus.Problem, verbose bool) {
+	for _, g := range corpus.GroupProblems(ps) {
+		shown := g.Problems
+		if !verbose && len(shown) > shownPerKind {
+			shown = shown[:shownPerKind]
+		}
+		for _, p := range shown {
+			fmt.Fprintf(w, "%s: %s\n", label, p)
+		}
+		if rest := g.Count - corpus.CountProblems(shown); rest > 0 {
+			fmt.Fprintf(w, "%s: ... %s in all of %q (%d more; --verbose lists them)\n", label, plural(g.Count, label), g.Kind, rest)
+		}
+	}
 }
 
 // invalid returns an error when c has errors; they have been printed one per line already.

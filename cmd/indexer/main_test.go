@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"filmsearch/internal/cli/clitest"
 	"filmsearch/internal/corpus"
 	"filmsearch/internal/index"
 )
@@ -120,7 +121,6 @@ func TestFlags(t *testing.T) {
 		wantStdout string
 	}{
 		{name: "version", args: []string{"--version"}, wantStdout: "indexer dev\n"},
-		{name: "help", args: []string{"-h"}},
 		{name: "unknown flag", args: []string{"--bogus"}, wantErr: true},
 		{name: "extra argument", args: []string{"corpus"}, wantErr: true},
 		{name: "keep zero", args: []string{"--keep", "0"}, wantErr: true},
@@ -178,5 +178,87 @@ func writeFile(t *testing.T, path, data string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHelp: --help exits 0 with a description and every flag with its variable, and the
+// README's indexer table lists exactly those.
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "--help"} {
+		stdout, _, err := runIndexer(t, nil, arg)
+		if err != nil {
+			t.Fatalf("run %s = %v; want nil (exit 0)", arg, err)
+		}
+		h := clitest.CheckHelp(t, stdout, "version")
+		clitest.CompareReadme(t, h, "../../README.md", "### indexer", "version")
+	}
+}
+
+// TestUnchangedCorpus: a second run on the same corpus publishes nothing, --force does, and an
+// edit to the corpus (or its themes) does.
+func TestUnchangedCorpus(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "films.jsonl")
+	writeFile(t, file, `{"title": "Giselle", "year": 1975, "description": "A tragic love story."}`+"\n")
+	root := filepath.Join(dir, "index")
+	build := func(args ...string) (string, string) {
+		t.Helper()
+		stdout, stderr, err := runIndexer(t, nil, append([]string{"--corpus", file, "--index", root}, args...)...)
+		if err != nil {
+			t.Fatalf("run %v: %v\n%s", args, err, stderr)
+		}
+		cur, err := index.Current(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return stdout, filepath.Base(cur)
+	}
+	_, first := build()
+	out, second := build()
+	if second != first || !strings.HasPrefix(out, "corpus unchanged since build "+first+"; nothing to do") {
+		t.Errorf("second run: %q, current %s; want nothing done, current still %s", out, second, first)
+	}
+	if out, forced := build("--force"); forced == first || !strings.HasPrefix(out, "indexed 1 films") {
+		t.Errorf("--force: %q, current %s; want a new build", out, forced)
+	}
+	_, before := build()
+	writeFile(t, filepath.Join(dir, "synonyms.json"), `{"groups": [["ballet", "dance"]]}`)
+	if _, after := build(); after == before {
+		t.Errorf("after editing synonyms.json current is still %s; want a new build", before)
+	}
+	writeFile(t, file, `{"title": "Giselle", "year": 1975, "description": "A tragic love story."}`+"\n"+
+		`{"title": "Spartacus", "year": 1977, "description": "A slave revolt."}`+"\n")
+	if out, _ := build(); !strings.HasPrefix(out, "indexed 2 films") {
+		t.Errorf("after adding a film: %q; want indexed 2 films", out)
+	}
+}
+
+// TestWarningsGrouped: many warnings of one kind print the first few and a count, all with
+// --verbose; unknown fields are named once.
+func TestWarningsGrouped(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 10 {
+		b.WriteString(`{"title": "Film ` + string(rune('A'+i)) + `", "year": 1975, "description": "", "origin": "x"}` + "\n")
+	}
+	writeFile(t, filepath.Join(dir, "films.jsonl"), b.String())
+	_, stderr, err := runIndexer(t, nil, "--check", "--corpus", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(stderr, "empty description\n"); n != shownPerKind {
+		t.Errorf("stderr shows %d empty descriptions; want %d:\n%s", n, shownPerKind, stderr)
+	}
+	for _, want := range []string{
+		`warning: ... 10 warnings in all of "empty description" (7 more; --verbose lists them)`,
+		`films.jsonl:1: unknown field "origin" ignored (10 records with it; reported once)`,
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	_, stderr, _ = runIndexer(t, nil, "--check", "--verbose", "--corpus", dir)
+	if n := strings.Count(stderr, "empty description\n"); n != 10 {
+		t.Errorf("--verbose shows %d empty descriptions; want 10", n)
 	}
 }

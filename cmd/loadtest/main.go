@@ -5,13 +5,16 @@
 //	go run ./cmd/loadtest --url http://127.0.0.1:8080 --concurrency 64 --duration 10s
 //
 // It exits non-zero when any request failed with a 5xx other than 503 or in transport: at
-// saturation, 429 and 503 are the only acceptable refusals.
+// saturation, 429 and 503 are the only acceptable refusals. It also exits non-zero when more
+// than --max-refused of the answers were refusals, since such a run measured the rate limiter:
+// start searchd with SEARCHD_RATE=-1 to measure search.
 package main
 
 import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -60,10 +63,11 @@ type config struct {
 	duration    time.Duration
 	path        string
 	requests    int64
+	maxRefused  float64
 	json        bool
 }
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -74,8 +78,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.duration, "duration", env.Duration("LOADTEST_DURATION", 10*time.Second), "how long to run, at most 60s (LOADTEST_DURATION)")
 	fs.StringVar(&c.path, "path", env.String("LOADTEST_PATH", "/api/search"), "endpoint: /api/search or /api/suggest (LOADTEST_PATH)")
 	fs.Int64Var(&c.requests, "requests", int64(env.Int("LOADTEST_REQUESTS", 0)), "stop after this many requests; 0: no cap (LOADTEST_REQUESTS)")
-	fs.BoolVar(&c.json, "json", false, "print the report as JSON")
-	if err := fs.Parse(args); err != nil {
+	fs.Float64Var(&c.maxRefused, "max-refused", env.Float("LOADTEST_MAX_REFUSED", 0.5), "fail when more than this share of answers are refusals (429, 503); 1 never fails (LOADTEST_MAX_REFUSED)")
+	fs.BoolVar(&c.json, "json", env.Bool("LOADTEST_JSON", false), "print the report as JSON (LOADTEST_JSON)")
+	if err := cli.Parse(fs, args, stdout,
+		"loadtest sends searches to a searchd on this machine for a bounded time and reports throughput, latency and answers by status.",
+		"loadtest [--url http://127.0.0.1:8080] [--concurrency N] [--duration 10s] [--path /api/search] [--json]"); err != nil {
 		return c, err
 	}
 	if err := env.Err(); err != nil {
@@ -98,6 +105,8 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, fmt.Errorf("--path %q: must be /api/search or /api/suggest", c.path)
 	case c.requests < 0:
 		return c, fmt.Errorf("--requests %d: must not be negative", c.requests)
+	case !(c.maxRefused >= 0 && c.maxRefused <= 1):
+		return c, fmt.Errorf("--max-refused %v: must be from 0 to 1", c.maxRefused)
 	}
 	c.queries, err = loadQueries(*queries)
 	return c, err
@@ -192,7 +201,10 @@ func (c *Counts) add(o Counts) {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, err := parseFlags(args, getenv, stderr)
+	cfg, err := parseFlags(args, getenv, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -208,6 +220,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if n := rep.Status.ServerErrors + rep.Status.TransportErrors; n > 0 {
 		return fmt.Errorf("%d requests failed (5xx other than 503, or transport errors)", n)
+	}
+	if refused := rep.Status.RateLimited + rep.Status.Unavailable; rep.Requests > 0 && float64(refused) > cfg.maxRefused*float64(rep.Requests) {
+		return fmt.Errorf("%d of %d answers were refusals (429 %d, 503 %d), more than --max-refused %v: this measured the limits, not search; "+
+			"for throughput start searchd with SEARCHD_RATE=-1 (its per-client limit is 50 req/s, burst 100)",
+			refused, rep.Requests, rep.Status.RateLimited, rep.Status.Unavailable, cfg.maxRefused)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"filmsearch/internal/api"
+	"filmsearch/internal/cli/clitest"
 	"filmsearch/internal/index"
 )
 
@@ -37,7 +39,7 @@ func TestSaturation(t *testing.T) {
 	for _, path := range []string{"/api/search", "/api/suggest"} {
 		t.Run(path, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			args := []string{"--url", srv.URL, "--path", path, "--concurrency", "16", "--duration", "1s", "--json"}
+			args := []string{"--url", srv.URL, "--path", path, "--concurrency", "16", "--duration", "1s", "--json", "--max-refused", "1"}
 			if err := run(ctx, args, noEnv, &out, &errOut); err != nil {
 				t.Errorf("run: %v\n%s%s", err, out.Bytes(), errOut.Bytes())
 			}
@@ -107,8 +109,10 @@ func TestFlags(t *testing.T) {
 		{[]string{"--requests", "-1"}, "requests"},
 		{[]string{"--queries", "does-not-exist.txt"}, "queries"},
 		{[]string{"extra"}, "unexpected"},
+		{[]string{"--max-refused", "1.5"}, "max-refused"},
+		{[]string{"--max-refused", "NaN"}, "max-refused"},
 	} {
-		_, err := parseFlags(c.args, noEnv, io.Discard)
+		_, err := parseFlags(c.args, noEnv, io.Discard, io.Discard)
 		switch {
 		case c.wantErr == "" && err != nil:
 			t.Errorf("parseFlags(%q) = %v; want accepted", c.args, err)
@@ -118,12 +122,38 @@ func TestFlags(t *testing.T) {
 	}
 	// The environment supplies defaults; flags win.
 	env := func(k string) string { return map[string]string{"LOADTEST_URL": "http://example.com"}[k] }
-	if _, err := parseFlags(nil, env, io.Discard); err == nil {
+	if _, err := parseFlags(nil, env, io.Discard, io.Discard); err == nil {
 		t.Error("LOADTEST_URL=http://example.com accepted")
 	}
-	if _, err := parseFlags([]string{"--url", "http://127.0.0.1:1"}, env, io.Discard); err != nil {
+	if _, err := parseFlags([]string{"--url", "http://127.0.0.1:1"}, env, io.Discard, io.Discard); err != nil {
 		t.Errorf("--url beats LOADTEST_URL: %v", err)
 	}
 }
 
 func noEnv(string) string { return "" }
+
+// TestMostlyRefused: a run whose answers are mostly refusals fails and says why.
+func TestMostlyRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	args := []string{"--url", srv.URL, "--requests", "20", "--concurrency", "2"}
+	err := run(context.Background(), args, noEnv, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "20 of 20 answers were refusals") || !strings.Contains(err.Error(), "SEARCHD_RATE=-1") {
+		t.Errorf("run against a server that refuses all = %v; want an error naming the refusals and SEARCHD_RATE=-1", err)
+	}
+	if err := run(context.Background(), append(args, "--max-refused", "1"), noEnv, io.Discard, io.Discard); err != nil {
+		t.Errorf("run --max-refused 1 = %v; want nil", err)
+	}
+}
+
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--help"}, noEnv, &out, io.Discard); err != nil {
+		t.Fatalf("run --help = %v; want nil (exit 0)", err)
+	}
+	h := clitest.CheckHelp(t, out.String())
+	clitest.CompareReadme(t, h, "../../README.md", "### loadtest")
+}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -44,11 +45,13 @@ func main() {
 
 type config struct {
 	addr, index, corpus string
+	rebuildStale        bool
 	corsOrigins         []string
 	adminKey            string
 	poll                time.Duration
 	searchTimeout       time.Duration
 	drainDelay          time.Duration
+	shutdownTimeout     time.Duration
 	maxConcurrent       int
 	rate                float64
 	burst               int
@@ -60,18 +63,20 @@ type config struct {
 	maxConnsPerClient   int
 }
 
-func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, bool, error) {
+func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Writer) (config, bool, error) {
 	var c config
 	fs := flag.NewFlagSet("searchd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	env := cli.NewEnv(getenv)
 	fs.StringVar(&c.addr, "addr", env.String("SEARCHD_ADDR", "127.0.0.1:8080"), "listen address (SEARCHD_ADDR)")
 	fs.StringVar(&c.index, "index", env.String("SEARCHD_INDEX", "data/index"), "index directory with builds/ and current (SEARCHD_INDEX)")
-	fs.StringVar(&c.corpus, "corpus", env.String("SEARCHD_CORPUS", "corpus"), "corpus directory, indexed when there is no build yet (SEARCHD_CORPUS)")
+	fs.StringVar(&c.corpus, "corpus", env.String("SEARCHD_CORPUS", "corpus"), "collection: a directory, or one .jsonl/.txt file; indexed when there is no build or the build is stale (SEARCHD_CORPUS)")
+	fs.BoolVar(&c.rebuildStale, "rebuild-stale", env.Bool("SEARCHD_REBUILD_STALE", true), "rebuild at start-up when the build is not of --corpus or of another index format; false serves it and logs an error (SEARCHD_REBUILD_STALE)")
 	origins := fs.String("cors-origins", env.String("SEARCHD_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API; empty allows any (SEARCHD_CORS_ORIGINS)")
 	fs.DurationVar(&c.poll, "poll", env.Duration("SEARCHD_POLL", 2*time.Second), "how often to look for a new build (SEARCHD_POLL)")
 	fs.DurationVar(&c.searchTimeout, "search-timeout", env.Duration("SEARCHD_SEARCH_TIMEOUT", 2*time.Second), "deadline of one search, and of one InstantSearch batch (SEARCHD_SEARCH_TIMEOUT)")
 	fs.DurationVar(&c.drainDelay, "drain-delay", env.Duration("SEARCHD_DRAIN_DELAY", 0), "how long /readyz fails before shutdown starts, for load balancers (SEARCHD_DRAIN_DELAY)")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", env.Duration("SEARCHD_SHUTDOWN_TIMEOUT", 10*time.Second), "after the drain delay, how long requests in flight may take to finish (SEARCHD_SHUTDOWN_TIMEOUT)")
 	fs.IntVar(&c.maxConcurrent, "max-concurrent", env.Int("SEARCHD_MAX_CONCURRENT", 64), "searches at once before 503 (SEARCHD_MAX_CONCURRENT)")
 	fs.Float64Var(&c.rate, "rate", env.Float("SEARCHD_RATE", 50), "requests per second per client; negative disables (SEARCHD_RATE)")
 	fs.IntVar(&c.burst, "burst", env.Int("SEARCHD_BURST", 100), "request burst per client (SEARCHD_BURST)")
@@ -82,7 +87,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.maxConnsPerClient, "max-conns-per-client", env.Int("SEARCHD_MAX_CONNS_PER_CLIENT", 256), "open connections from one IP at most, the trusted proxy exempt; 0: no cap (SEARCHD_MAX_CONNS_PER_CLIENT)")
 	fs.StringVar(&c.logFormat, "log-format", env.String("SEARCHD_LOG_FORMAT", "auto"), "json, console, or auto: console on a terminal (SEARCHD_LOG_FORMAT)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := cli.Parse(fs, args, stdout,
+		"searchd serves full-text search over a film collection: the JSON API, InstantSearch, the widget, its demo page and the /admin dashboard.",
+		"searchd [flags]",
+		"SEARCHD_ADMIN_KEY   enables the admin endpoints and the /admin dashboard; never a flag, so it stays out of process lists",
+		"GOGC                Go's collector target; searchd sets 400 when it is unset"); err != nil {
 		return c, false, err
 	}
 	if err := env.Err(); err != nil {
@@ -93,6 +102,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.maxConns < 0 || c.maxConnsPerClient < 0 {
 		return c, false, errors.New("max-conns and max-conns-per-client must not be negative")
+	}
+	if err := cli.OneOf("log-format", c.logFormat, "auto", "json", "console"); err != nil {
+		return c, false, err
+	}
+	if c.drainDelay < 0 || c.shutdownTimeout <= 0 {
+		return c, false, errors.New("drain-delay must not be negative and shutdown-timeout must be positive")
 	}
 	if c.poll <= 0 {
 		// time.NewTicker panics on a non-positive interval.
@@ -118,7 +133,10 @@ func newLogger(format string, stderr io.Writer) zerolog.Logger {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	cfg, showVersion, err := parseFlags(args, getenv, stderr)
+	cfg, showVersion, err := parseFlags(args, getenv, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -135,22 +153,67 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	ctx = log.WithContext(ctx)
 
-	// Listen before anything slow, such as a first build, so a busy port fails at once.
+	// Listen and serve before anything slow, such as a first build: a busy port fails at once,
+	// and /healthz and /readyz answer (200, and 503 with what searchd is doing) while it runs.
 	tcp, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	defer tcp.Close() // a no-op once Serve has closed it
 	ln := newConnLimiter(tcp, cfg.maxConns, cfg.maxConnsPerClient, cfg.trustedProxy)
+	url := serveURL(ln.Addr())
+	var starting atomic.Pointer[string]
+	setStatus := func(s string) { starting.Store(&s) }
+	setStatus("opening the index")
+	var handler handlerSwitch
+	handler.set(api.NewStarting(log, func() string { return *starting.Load() }))
+	srv := &http.Server{
+		Handler:           &handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ConnState:         ln.ConnState,
+		ErrorLog:          nil,
+		// Requests keep ctx's logger but not its cancellation: ctx ends when shutdown begins,
+		// and the requests still in flight must drain, not fail.
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info().Str("addr", ln.Addr().String()).Str("url", url).Str("version", version).Msg("listening; /healthz answers, /readyz once the index is open")
 
-	ix, err := openOrBuild(ctx, cfg)
+	// A reindex outlives the request that asks for it, not searchd: shutdown cancels it.
+	rx := &reindexer{cfg: cfg, log: log}
+	ix, stale, err := openOrBuild(ctx, cfg, setStatus)
 	if err != nil {
+		stopServer(srv, 0, cfg.shutdownTimeout)
+		if ctx.Err() != nil {
+			log.Info().Err(err).Msg("stopped before the index was open; nothing published")
+			return nil
+		}
 		return err
 	}
 	defer ix.Close()
+	rx.ix = ix
 	if r, ok := ix.Refused(); ok {
 		log.Error().Err(r.Err).Str("refused_build", r.BuildID).Str("build_id", ix.Manifest().ID).
 			Msg("current build refused; serving the newest good build instead")
+	}
+	if stale.Reason != "" {
+		ev := log.Error()
+		msg := "the served build is stale and --rebuild-stale=false: run `make index` (or indexer) to publish the corpus"
+		if cfg.rebuildStale {
+			ev, msg = log.Warn(), "the served build is stale; rebuilding from the corpus in the background and serving the old build until then"
+			rx.notice.Store(&msg)
+			if err := rx.start(ctx); err != nil {
+				log.Error().Err(err).Msg("could not start the rebuild")
+			}
+		} else {
+			rx.notice.Store(&msg)
+		}
+		ev.Str("reason", stale.Reason).Str("detail", stale.Detail).Str("corpus", cfg.corpus).Msg(msg)
 	}
 
 	hup := make(chan os.Signal, 1)
@@ -173,14 +236,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}()
 
 	// The demo page's title; the introduction comes with each build.
-	about, err := corpus.LoadAbout(cfg.corpus)
+	about, err := corpus.LoadAbout(collectionDir(cfg.corpus))
 	if err != nil {
 		log.Warn().Err(err).Msg("collection name unreadable; the demo page uses neutral words")
 	}
 	var ready atomic.Bool
-	// A reindex outlives the request that asks for it, not searchd: shutdown cancels it.
-	rx := &reindexer{cfg: cfg, ix: ix, log: log}
-	handler := api.NewServer(ix, api.Options{
+	// One Stats for both protocols, so insights and the dashboard count InstantSearch too.
+	stats := api.NewStats()
+	handler.set(api.NewServer(ix, api.Options{
+		Stats:          stats,
 		Logger:         log,
 		CORSOrigins:    cfg.corsOrigins,
 		Ready:          ready.Load,
@@ -193,31 +257,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Reload:         func(context.Context) (bool, error) { return ix.Reload() },
 		Reindex:        func(context.Context) error { return rx.start(ctx) },
 		Demo:           web.NewHandler(func() web.About { return web.About{Name: about.Name, Intro: ix.Manifest().Intro} }),
-		Queries:        algolia.NewQueriesHandler(ix, log),
+		Queries:        algolia.NewQueriesHandler(stats.ObserveInstantSearch(ix), log),
 		FacetValues:    algolia.NewFacetValuesHandler(ix, log),
 		Version:        version,
 		CacheEntries:   cfg.cacheEntries,
 		CacheMaxAge:    cfg.cacheMaxAge,
-	})
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      15 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ConnState:         ln.ConnState,
-		ErrorLog:          nil,
-		// Requests keep ctx's logger but not its cancellation: ctx ends when shutdown begins,
-		// and the requests still in flight must drain, not fail.
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+		Notice:         rx.noticeText,
+	}))
 	m := ix.Manifest()
-	log.Info().Str("addr", ln.Addr().String()).Str("build_id", m.ID).Int("doc_count", m.DocCount).Str("version", version).Msg("serving")
 	ready.Store(true)
+	log.Info().Str("addr", ln.Addr().String()).Str("url", url).Str("build_id", m.ID).Int("doc_count", m.DocCount).Str("version", version).
+		Msg("serving " + url)
 
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -227,10 +278,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// already cancelled and would drain nothing.
 	ready.Store(false)
 	log.Info().Dur("drain_delay", cfg.drainDelay).Msg("shutting down")
-	time.Sleep(cfg.drainDelay)
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
+	if err := stopServer(srv, cfg.drainDelay, cfg.shutdownTimeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	rx.wait()
@@ -238,38 +286,131 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
+// stopServer waits delay, then stops srv, letting requests in flight finish within timeout.
+func stopServer(srv *http.Server, delay, timeout time.Duration) error {
+	time.Sleep(delay)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// handlerSwitch serves the handler set last: the start-up answers, then the API.
+type handlerSwitch struct{ h atomic.Pointer[http.Handler] }
+
+func (s *handlerSwitch) set(h http.Handler) { s.h.Store(&h) }
+
+func (s *handlerSwitch) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	(*s.h.Load()).ServeHTTP(w, r)
+}
+
+// serveURL is the address to open in a browser: a wildcard listen address becomes loopback.
+func serveURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+		if ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// collectionDir is the directory holding collection.json for the collection at path.
+func collectionDir(path string) string {
+	if info, err := os.Stat(path); err == nil && !info.IsDir() {
+		return filepath.Dir(path)
+	}
+	return path
+}
+
 // openOrBuild opens the current build, first building one from the corpus when there is none,
-// so a fresh checkout serves at once, or when every build is damaged, so a restart does not
-// fail the same way for ever.
-func openOrBuild(ctx context.Context, cfg config) (*index.Index, error) {
-	ix, err := index.Open(cfg.index)
+// so a fresh checkout serves at once; when every build is damaged, so a restart does not fail
+// the same way for ever; and, with --rebuild-stale, when the build is of another index format,
+// which this version cannot search. A build of an older corpus opens, and is returned as stale
+// for the caller to rebuild in the background or report. status says what it is doing, for
+// /readyz.
+func openOrBuild(ctx context.Context, cfg config, status func(string)) (*index.Index, index.Staleness, error) {
 	log := zerolog.Ctx(ctx)
+	var stale index.Staleness
+	digest, err := corpus.Digest(cfg.corpus)
+	if err != nil {
+		log.Warn().Err(err).Msg("corpus unreadable: cannot tell whether the build is of it")
+	} else if stale, err = index.Stale(cfg.index, digest); err != nil {
+		return nil, stale, err
+	}
+	build := func(why string, ev *zerolog.Event) (*index.Index, index.Staleness, error) {
+		status(why)
+		ev.Str("corpus", cfg.corpus).Str("index", cfg.index).Msg(why)
+		if err := buildFirst(ctx, cfg); err != nil {
+			return nil, index.Staleness{}, err
+		}
+		ix, err := index.Open(cfg.index)
+		return ix, index.Staleness{}, err
+	}
+	switch {
+	case stale.Reason == "no build":
+		return build("no build yet; indexing the corpus", log.Info())
+	case !stale.Searchable() && cfg.rebuildStale:
+		return build("the build cannot be searched by this version ("+stale.Detail+"); indexing the corpus", log.Warn())
+	}
+	ix, err := index.Open(cfg.index)
 	switch {
 	case err == nil:
-		return ix, nil
+		if stale.Reason == "corpus" && ix.Manifest().CorpusDigest == digest {
+			stale = index.Staleness{} // current was refused; the build served is of this corpus
+		}
+		return ix, stale, nil
 	case errors.Is(err, index.ErrDamaged):
-		log.Error().Err(err).Str("corpus", cfg.corpus).Msg("no build opens; indexing the corpus")
+		return build("no build opens; indexing the corpus", log.Error().Err(err))
 	case errors.Is(err, index.ErrNoBuild):
-		log.Info().Str("corpus", cfg.corpus).Str("index", cfg.index).Msg("no build yet; indexing the corpus")
-	default:
-		return nil, err
+		return build("no build yet; indexing the corpus", log.Info())
 	}
+	return nil, stale, err
+}
+
+// buildFirst publishes a build of the corpus while searchd cannot serve one, or waits for the
+// build of another process that is already building this index.
+func buildFirst(ctx context.Context, cfg config) error {
+	log := zerolog.Ctx(ctx)
 	m, c, err := index.PublishCorpus(ctx, cfg.corpus, cfg.index, index.PublishOptions{Version: version})
 	if errors.Is(err, index.ErrBuildRunning) {
 		// Another process (a second replica, an indexer) is building this index: serve its build.
 		log.Info().Msg("another process is building the index; waiting for its build")
-		return waitForBuild(ctx, cfg.index)
+		ix, err := waitForBuild(ctx, cfg.index)
+		if err == nil {
+			ix.Close()
+		}
+		return err
 	}
 	if c != nil {
-		for _, w := range c.Warnings {
-			log.Warn().Str("where", w.String()).Msg("corpus warning")
-		}
+		logProblems(log, c)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("initial build: %w", err)
+		return fmt.Errorf("initial build: %w", err)
 	}
 	log.Info().Str("build_id", m.ID).Int("doc_count", m.DocCount).Float64("seconds", m.BuildSeconds).Msg("built")
-	return index.Open(cfg.index)
+	return nil
+}
+
+// logProblems logs a collection's warnings and errors, one line per kind with its count and
+// the first few: a corpus with thousands of empty descriptions is a few lines, not thousands.
+func logProblems(log *zerolog.Logger, c *corpus.Collection) {
+	for _, ps := range []struct {
+		ev    func() *zerolog.Event
+		list  []corpus.Problem
+		label string
+	}{{log.Warn, c.Warnings, "corpus warnings"}, {log.Error, c.Errors, "corpus errors"}} {
+		for _, g := range corpus.GroupProblems(ps.list) {
+			first := make([]string, 0, 3)
+			for _, p := range g.Problems[:min(3, len(g.Problems))] {
+				first = append(first, p.String())
+			}
+			ps.ev().Str("kind", g.Kind).Int("count", g.Count).Strs("first", first).Msg(ps.label)
+		}
+	}
 }
 
 // waitForBuild opens the index's first build once another process has published it.
@@ -289,14 +430,26 @@ func waitForBuild(ctx context.Context, root string) (*index.Index, error) {
 	}
 }
 
-// reindexer runs one background rebuild at a time for the admin endpoint.
+// reindexer runs one background rebuild at a time, for the admin endpoint and for a stale build.
 type reindexer struct {
 	cfg     config
 	ix      *index.Index
 	log     zerolog.Logger
 	running atomic.Bool
 	wg      sync.WaitGroup
+	// notice says what the dashboard should tell about the build: stale, being rebuilt, or
+	// that the last rebuild failed. A published rebuild clears it.
+	notice atomic.Pointer[string]
 }
+
+func (r *reindexer) noticeText() string {
+	if p := r.notice.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (r *reindexer) note(msg string) { r.notice.Store(&msg) }
 
 var errReindexRunning = errors.New("a reindex is already running")
 
@@ -319,12 +472,14 @@ func (r *reindexer) start(parent context.Context) error {
 		}
 		if err != nil {
 			r.log.Error().Err(err).Msg("reindex failed; the previous build is still served")
+			r.note("the last rebuild failed (" + err.Error() + "); the previous build is still served")
 			return
 		}
 		if _, err := r.ix.Reload(); err != nil {
 			r.log.Error().Err(err).Msg("reindex built but reload failed")
 			return
 		}
+		r.notice.Store(nil)
 		r.log.Info().Str("build_id", m.ID).Int("doc_count", m.DocCount).Msg("reindexed")
 	}()
 	return nil

@@ -178,7 +178,7 @@ func TestRunServesAndStops(t *testing.T) {
 	if _, err := http.Get(d.base + "/healthz"); err == nil {
 		t.Error("GET /healthz after stop succeeded; want the port closed")
 	}
-	for _, want := range []string{`"message":"serving"`, `"message":"stopped"`, `"req_id"`} {
+	for _, want := range []string{`"message":"serving ` + d.base + `/"`, `"url":"` + d.base + `/"`, `"message":"stopped"`, `"req_id"`} {
 		if !strings.Contains(d.stderr.String(), want) {
 			t.Errorf("log has no %s\nstderr:\n%s", want, d.stderr)
 		}
@@ -342,6 +342,11 @@ func TestRunVersionAndFlags(t *testing.T) {
 		{"zero poll", []string{"--poll", "0s"}, true, "", "", nil},
 		{"negative poll", []string{"--poll=-1s"}, true, "", "", nil},
 		{"malformed environment", []string{"--version"}, true, "", "", map[string]string{"SEARCHD_POLL": "soon"}},
+		{"help", []string{"--help"}, false, "SEARCHD_ADMIN_KEY", "", nil},
+		{"short help", []string{"-h"}, false, "-rebuild-stale", "", nil},
+		{"unknown log format", []string{"--log-format", "xml"}, true, "", "", nil},
+		{"unknown log format in env", []string{"--version"}, true, "", "", map[string]string{"SEARCHD_LOG_FORMAT": "xml"}},
+		{"malformed boolean", []string{"--version"}, true, "", "", map[string]string{"SEARCHD_REBUILD_STALE": "maybe"}},
 	}
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
@@ -388,14 +393,14 @@ func TestRunEnvironment(t *testing.T) {
 	t.Parallel()
 	addr := freeAddr(t)
 	env := map[string]string{"SEARCHD_ADDR": "127.0.0.1:1", "SEARCHD_INDEX": t.TempDir(), "SEARCHD_CORPUS": corpusDir, "SEARCHD_POLL": "1h"}
-	c, _, err := parseFlags([]string{"--addr", addr}, func(k string) string { return env[k] }, io.Discard)
+	c, _, err := parseFlags([]string{"--addr", addr}, func(k string) string { return env[k] }, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.addr != addr || c.index != env["SEARCHD_INDEX"] || c.corpus != corpusDir || c.poll != time.Hour {
 		t.Errorf("parseFlags with env %v and --addr %s = %+v; want the flag's addr and the rest from env", env, addr, c)
 	}
-	c, _, err = parseFlags(nil, noEnv, io.Discard)
+	c, _, err = parseFlags(nil, noEnv, io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -593,7 +598,7 @@ func TestAttackShutdownDuringReindex(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := startEnv(t, func(k string) string { return map[string]string{"SEARCHD_ADMIN_KEY": key}[k] },
-		"--index", root, "--corpus", big, "--poll", "1h")
+		"--index", root, "--corpus", big, "--poll", "1h", "--rebuild-stale=false") // the admin asks for the rebuild
 	req, _ := http.NewRequest(http.MethodPost, d.base+"/api/admin/reindex", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)

@@ -51,6 +51,14 @@ type Options struct {
 	// CacheMaxAge is the max-age (and stale-while-revalidate) of cacheable answers; 0 means 30s.
 	CacheMaxAge time.Duration
 
+	// Notice, when set, says something the operator should know about what is served (a stale
+	// build, a rebuild under way); the dashboard shows it when it is not empty.
+	Notice func() string
+
+	// Stats collects what insights and the dashboard show; nil: the server keeps its own.
+	// Share one with Stats.ObserveInstantSearch so InstantSearch searches count too.
+	Stats *Stats
+
 	// Extra routes mounted by the caller's packages (web assets, the InstantSearch protocol).
 	Demo        http.Handler // "/", "/widget.js", "/demo.js", "/demo.css"
 	Queries     http.Handler // POST /1/indexes/*/queries
@@ -77,17 +85,26 @@ func (o *Options) defaults() {
 
 // NewServer returns the handler for every route of the API.
 func NewServer(s Searcher, opts Options) http.Handler {
+	return newServer(s, opts).routes()
+}
+
+func newServer(s Searcher, opts Options) *server {
 	opts.defaults()
 	srv := &server{s: s, opts: opts, limiter: newRateLimiter(opts.RatePerSecond, opts.RateBurst), sem: make(chan struct{}, opts.MaxConcurrent)}
 	srv.metrics = newMetrics(s, opts.Version)
-	srv.insights = newInsights()
+	if opts.Stats == nil {
+		opts.Stats = NewStats()
+	}
+	srv.opts.Stats = opts.Stats
+	srv.insights, srv.traffic = opts.Stats.insights, opts.Stats.traffic
+	srv.started = time.Now()
 	srv.cache = newResponseCache(opts.CacheEntries)
 	maxAge := defaultCacheMaxAge
 	if opts.CacheMaxAge > 0 {
 		maxAge = max(1, int(opts.CacheMaxAge/time.Second))
 	}
 	srv.cacheControl = cacheControl(maxAge)
-	return srv.routes()
+	return srv
 }
 
 type server struct {
@@ -98,6 +115,8 @@ type server struct {
 
 	metrics      *metrics
 	insights     *insights
+	traffic      *traffic
+	started      time.Time
 	cache        *responseCache // nil: off
 	cacheControl string
 }

@@ -1,13 +1,17 @@
 package api
 
 import (
+	"bytes"
+	"compress/gzip"
 	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -91,17 +95,10 @@ func (s *server) cacheable(h http.Handler) http.Handler {
 			if e, ok := s.cache.get(build, key); ok {
 				s.metrics.cache.WithLabelValues("hit").Inc()
 				if e.note.set {
-					s.insights.record(e.note.query, e.note.total)
+					s.insights.record(e.note.query, e.note.total, native)
+					s.traffic.count(native, e.note.total)
 				}
-				s.setCacheHeaders(w.Header(), tag)
-				if star {
-					w.WriteHeader(http.StatusNotModified)
-					return
-				}
-				w.Header().Set("Content-Type", "application/json; charset=utf-8")
-				w.Header().Set("X-Content-Type-Options", "nosniff")
-				w.WriteHeader(http.StatusOK)
-				w.Write(e.body)
+				s.serveCached(w, r, tag, e, star)
 				return
 			}
 			s.metrics.cache.WithLabelValues("miss").Inc()
@@ -109,10 +106,48 @@ func (s *server) cacheable(h http.Handler) http.Handler {
 		cw := &cacheWriter{ResponseWriter: w, s: s, tag: tag, keep: s.cache != nil, notModified: star}
 		note := &searchNote{}
 		h.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), searchNoteKey{}, note)))
-		if cw.keep && cw.status == http.StatusOK {
-			s.cache.put(build, key, cacheEntry{body: cw.body, note: *note})
+		if cw.buffering() {
+			// A 200 held whole: compressed once here, stored, and sent from the stored form.
+			e := newCacheEntry(cw.body, *note)
+			s.cache.put(build, key, e)
+			s.serveCached(w, r, tag, e, star)
 		}
 	})
+}
+
+// serveCached sends a stored 200: gzipped as stored to a client that accepts gzip, unpacked
+// for one that does not; or, for If-None-Match: *, a 304.
+func (s *server) serveCached(w http.ResponseWriter, r *http.Request, tag string, e cacheEntry, star bool) {
+	s.setCacheHeaders(w.Header(), tag)
+	if star {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	body := e.body
+	if e.gzipped {
+		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+			h.Set("Content-Encoding", "gzip")
+		} else if b, err := gunzip(e.body); err == nil {
+			body = b
+		} else {
+			writeError(w, r, fmt.Errorf("cached answer: %w", err))
+			return
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
 }
 
 func (s *server) setCacheHeaders(h http.Header, tag string) {
@@ -120,10 +155,10 @@ func (s *server) setCacheHeaders(h http.Header, tag string) {
 	h.Set("Cache-Control", s.cacheControl)
 }
 
-// cacheWriter adds the cache headers once the status is known and keeps a copy of the body
-// for the in-process cache.
-// With notModified (If-None-Match: *), a 200 goes out as a 304 without its body, which is
-// still kept for the in-process cache.
+// cacheWriter adds the cache headers once the status is known. A 200 that may be cached is
+// held whole (up to maxCachedBody) for cacheable to compress, store and send; anything else
+// streams through. With notModified (If-None-Match: *), a streamed 200 goes out as a 304
+// without its body.
 type cacheWriter struct {
 	http.ResponseWriter
 	s           *server
@@ -132,6 +167,12 @@ type cacheWriter struct {
 	keep        bool
 	body        []byte
 	notModified bool
+	sent        bool // the status went out: the answer streams
+}
+
+// buffering reports whether a whole 200 is held for cacheable to send.
+func (w *cacheWriter) buffering() bool {
+	return w.keep && !w.sent && (w.status == http.StatusOK || w.status == 0 && w.body != nil)
 }
 
 func (w *cacheWriter) WriteHeader(code int) {
@@ -142,16 +183,31 @@ func (w *cacheWriter) WriteHeader(code int) {
 	if code != http.StatusOK {
 		w.Header().Set("Cache-Control", "no-store")
 		w.keep = false
+		w.sent = true
 		w.ResponseWriter.WriteHeader(code)
 		return
 	}
+	if !w.keep {
+		w.stream()
+	}
+}
+
+// stream sends the 200's headers and what was held, and lets the rest through.
+func (w *cacheWriter) stream() {
+	w.keep = false
+	w.sent = true
 	w.s.setCacheHeaders(w.Header(), w.tag)
+	code := http.StatusOK
 	if w.notModified {
 		w.Header().Del("Content-Type")
 		w.Header().Del("Content-Length")
 		code = http.StatusNotModified
 	}
 	w.ResponseWriter.WriteHeader(code)
+	if len(w.body) > 0 && !w.notModified {
+		w.ResponseWriter.Write(w.body)
+	}
+	w.body = nil
 }
 
 func (w *cacheWriter) Write(b []byte) (int, error) {
@@ -159,11 +215,11 @@ func (w *cacheWriter) Write(b []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.keep {
-		if len(w.body)+len(b) > maxCachedBody {
-			w.keep, w.body = false, nil
-		} else {
+		if len(w.body)+len(b) <= maxCachedBody {
 			w.body = append(w.body, b...)
+			return len(b), nil
 		}
+		w.stream() // too large to cache: send what was held and the rest as it comes
 	}
 	if w.notModified && w.status == http.StatusOK {
 		return len(b), nil // a 304 has no body
@@ -194,9 +250,19 @@ type responseCache struct {
 	entries map[string]*list.Element
 }
 
+// cacheEntry is a stored 200: its body gzipped once when it was stored (or as it was, when too
+// short to gain), and what a hit must still record.
 type cacheEntry struct {
-	body []byte
-	note searchNote
+	body    []byte
+	gzipped bool
+	note    searchNote
+}
+
+func newCacheEntry(body []byte, note searchNote) cacheEntry {
+	if len(body) < minGzipBytes {
+		return cacheEntry{body: bytes.Clone(body), note: note}
+	}
+	return cacheEntry{body: gzipBytes(body), gzipped: true, note: note}
 }
 
 type cacheItem struct {

@@ -35,11 +35,20 @@ type insights struct {
 
 type insightBucketT struct {
 	start    time.Time // zero: unused
-	searches int
+	searches [protocols]int
 	zero     int
 	all      topTable
 	none     topTable
 }
+
+// protocol is the API a search came through.
+type protocol int
+
+const (
+	native        protocol = iota // /api/search
+	instantSearch                 // the InstantSearch (Algolia) endpoints
+	protocols                     // how many
+)
 
 // topTable counts keys up to a capacity. When it is full a new key evicts the least frequent
 // one (the least recently seen among equals), so a flood of one-off queries churns a few slots
@@ -51,16 +60,18 @@ type topTable struct {
 
 type topEntry struct {
 	n    int
+	by   [protocols]int
 	seen uint64
 }
 
-func (t *topTable) add(key string, limit int) {
+func (t *topTable) add(key string, limit int, p protocol) {
 	if t.m == nil {
 		t.m = make(map[string]*topEntry)
 	}
 	t.seq++
 	if e := t.m[key]; e != nil {
 		e.n++
+		e.by[p]++
 		e.seen = t.seq
 		return
 	}
@@ -74,14 +85,16 @@ func (t *topTable) add(key string, limit int) {
 		}
 		delete(t.m, victim)
 	}
-	t.m[key] = &topEntry{n: 1, seen: t.seq}
+	e := &topEntry{n: 1, seen: t.seq}
+	e.by[p] = 1
+	t.m[key] = e
 }
 
 func newInsights() *insights { return &insights{now: time.Now} }
 
-// record counts one search of q that matched total films. Empty queries (browsing) are not
-// searches for words and are skipped.
-func (in *insights) record(q string, total int) {
+// record counts one search of q through protocol p that matched total films. Empty queries
+// (browsing) are not searches for words and are skipped.
+func (in *insights) record(q string, total int, p protocol) {
 	if in == nil {
 		return
 	}
@@ -97,18 +110,21 @@ func (in *insights) record(q string, total int) {
 	if !b.start.Equal(start) {
 		*b = insightBucketT{start: start}
 	}
-	b.searches++
-	b.all.add(key, insightCap)
+	b.searches[p]++
+	b.all.add(key, insightCap, p)
 	if total == 0 {
 		b.zero++
-		b.none.add(key, insightCap)
+		b.none.add(key, insightCap, p)
 	}
 }
 
-// QueryCount is one query and how often it was searched in the window.
+// QueryCount is one query and how often it was searched in the window, in all and through
+// each protocol.
 type QueryCount struct {
-	Query string `json:"query"`
-	Count int    `json:"count"`
+	Query         string `json:"query"`
+	Count         int    `json:"count"`
+	Native        int    `json:"native"`
+	InstantSearch int    `json:"instantsearch"`
 }
 
 // InsightReport is the answer of GET /api/admin/insights.
@@ -116,6 +132,7 @@ type InsightReport struct {
 	WindowSeconds      int          `json:"window_seconds"`
 	Since              time.Time    `json:"since"`
 	Searches           int          `json:"searches"`
+	InstantSearch      int          `json:"instantsearch_searches"` // of Searches
 	ZeroResultSearches int          `json:"zero_result_searches"`
 	TopQueries         []QueryCount `json:"top_queries"`
 	TopZeroResult      []QueryCount `json:"top_zero_result_queries"`
@@ -126,7 +143,7 @@ type InsightReport struct {
 func (in *insights) report(limit int) InsightReport {
 	now := in.now()
 	oldest := now.Truncate(insightBucket).Add(-(insightBuckets - 1) * insightBucket)
-	all, none := map[string]int{}, map[string]int{}
+	all, none := map[string]*QueryCount{}, map[string]*QueryCount{}
 	rep := InsightReport{WindowSeconds: int(insightBuckets * insightBucket / time.Second), Since: oldest.UTC()}
 	in.mu.Lock()
 	for i := range in.buckets {
@@ -134,14 +151,11 @@ func (in *insights) report(limit int) InsightReport {
 		if b.start.IsZero() || b.start.Before(oldest) || b.start.After(now) {
 			continue
 		}
-		rep.Searches += b.searches
+		rep.Searches += b.searches[native] + b.searches[instantSearch]
+		rep.InstantSearch += b.searches[instantSearch]
 		rep.ZeroResultSearches += b.zero
-		for k, e := range b.all.m {
-			all[k] += e.n
-		}
-		for k, e := range b.none.m {
-			none[k] += e.n
-		}
+		sum(all, &b.all)
+		sum(none, &b.none)
 	}
 	in.mu.Unlock()
 	rep.TopQueries = top(all, limit)
@@ -149,10 +163,23 @@ func (in *insights) report(limit int) InsightReport {
 	return rep
 }
 
-func top(counts map[string]int, limit int) []QueryCount {
+func sum(into map[string]*QueryCount, t *topTable) {
+	for k, e := range t.m {
+		c := into[k]
+		if c == nil {
+			c = &QueryCount{Query: k}
+			into[k] = c
+		}
+		c.Count += e.n
+		c.Native += e.by[native]
+		c.InstantSearch += e.by[instantSearch]
+	}
+}
+
+func top(counts map[string]*QueryCount, limit int) []QueryCount {
 	out := make([]QueryCount, 0, len(counts))
-	for q, n := range counts {
-		out = append(out, QueryCount{Query: q, Count: n})
+	for _, c := range counts {
+		out = append(out, *c)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Count != out[j].Count {
@@ -209,7 +236,7 @@ func (s *server) searched(r *http.Request, req index.Request, res *index.Result,
 	if req.Page > 1 {
 		return
 	}
-	s.insights.record(req.Query, res.Total)
+	s.opts.Stats.recordSearch(native, req.Query, res.Total, took)
 	if n, ok := r.Context().Value(searchNoteKey{}).(*searchNote); ok {
 		*n = searchNote{set: true, query: req.Query, total: res.Total}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/rs/zerolog"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -76,6 +77,8 @@ func (f failingSearcher) Search(context.Context, index.Request) (*index.Result, 
 // document does not describe fails, so the document cannot drift from the code.
 func TestOpenAPIResponses(t *testing.T) {
 	doc, router := loadOpenAPI(t)
+	// The dashboard is HTML, a string to the document.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
 	const key = "test-admin-key"
 	opts := Options{
 		AdminKey:     key,
@@ -92,6 +95,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		"no-admin":       newTestHandler(t, Options{}),
 		"failing-reload": newTestHandler(t, failingReload),
 		"not-ready":      newTestHandler(t, Options{Ready: func() bool { return false }}),
+		"starting":       NewStarting(zerolog.Nop(), func() string { return "building the first index" }),
 		"rate-limited":   newTestHandlerFor(t, ix, Options{RatePerSecond: 0.001, RateBurst: 1}),
 		"broken":         newTestHandlerFor(t, failingSearcher{ix, errors.New("disk on fire")}, Options{}),
 		"slow":           newTestHandlerFor(t, failingSearcher{ix, context.DeadlineExceeded}, Options{}),
@@ -142,6 +146,9 @@ func TestOpenAPIResponses(t *testing.T) {
 		{name: "healthz", target: "/healthz", want: 200},
 		{name: "readyz", target: "/readyz", want: 200},
 		{name: "readyz draining", handler: "not-ready", target: "/readyz", want: 503},
+		{name: "healthz starting", handler: "starting", target: "/healthz", want: 200},
+		{name: "readyz starting", handler: "starting", target: "/readyz", want: 503},
+		{name: "search starting", handler: "starting", target: "/api/search?q=swan", want: 503, code: CodeUnavailable},
 		{name: "metrics", target: "/metrics", want: 200},
 		{name: "openapi", target: "/openapi.json", want: 200},
 		{name: "reload", method: http.MethodPost, target: "/api/admin/reload", header: map[string]string{"Authorization": "Bearer " + key}, want: 200},
@@ -152,6 +159,10 @@ func TestOpenAPIResponses(t *testing.T) {
 		{name: "insights", target: "/api/admin/insights?limit=5", header: map[string]string{"Authorization": "Bearer " + key}, want: 200},
 		{name: "insights bad limit", target: "/api/admin/insights?limit=0", header: map[string]string{"Authorization": "Bearer " + key}, want: 400, code: CodeInvalidParameter},
 		{name: "insights no key", target: "/api/admin/insights", want: 401, code: CodeUnauthorized},
+		{name: "dashboard", target: "/admin", header: map[string]string{"Authorization": "Bearer " + key}, want: 200},
+		{name: "dashboard no key", target: "/admin", want: 401, code: CodeUnauthorized},
+		{name: "dashboard off", handler: "no-admin", target: "/admin", want: 404, code: CodeNotFound},
+		{name: "dashboard parameter", target: "/admin?x=1", header: map[string]string{"Authorization": "Bearer " + key}, want: 400, code: CodeInvalidParameter},
 		// Not in the document's paths: their bodies are checked against the Error schema.
 		{name: "no such endpoint", target: "/api/nope", want: 404, code: CodeNotFound},
 		{name: "wrong method", method: http.MethodDelete, target: "/api/search", want: 405, code: CodeMethodNotAllowed},

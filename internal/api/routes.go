@@ -32,6 +32,8 @@ func (s *server) routes() http.Handler {
 	r.Handle("/api/admin/reload", s.admin(s.handleReload())).Methods(http.MethodPost)
 	r.Handle("/api/admin/reindex", s.admin(s.handleReindex())).Methods(http.MethodPost)
 	r.Handle("/api/admin/insights", s.admin(s.handleInsights())).Methods(http.MethodGet, http.MethodHead)
+	// The dashboard: HTML for a person, the key as a Basic password; never CORS, never cached.
+	r.Handle("/admin", s.adminPage(s.handleDashboard())).Methods(http.MethodGet, http.MethodHead)
 
 	r.Handle("/healthz", handleHealthz()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.handleReadyz()).Methods(http.MethodGet, http.MethodHead)
@@ -50,5 +52,5 @@ func (s *server) routes() http.Handler {
 			r.Handle(p, s.opts.Demo).Methods(http.MethodGet, http.MethodHead)
 		}
 	}
-	return s.observe(s.instrument(recoverPanics(r)))
+	return s.observe(s.instrument(compress(recoverPanics(r))))
 }

@@ -43,6 +43,11 @@ func (e *Env) Duration(name string, def time.Duration) time.Duration {
 	return parse(e, name, def, time.ParseDuration)
 }
 
+// Bool returns the variable as a boolean (1, t, true, 0, f, false...), or def when it is unset.
+func (e *Env) Bool(name string, def bool) bool {
+	return parse(e, name, def, strconv.ParseBool)
+}
+
 // Err reports every variable that was set but malformed, or nil.
 func (e *Env) Err() error { return errors.Join(e.errs...) }
 

@@ -222,14 +222,70 @@ func TestReadJSONL(t *testing.T) {
 
 func TestReadJSONLFields(t *testing.T) {
 	in := `{"title":"Clowns","year":1900,"description":"d.","company":"Lubin Films","companies":["Edison","Lubin Films"],"wiki":"https://w/x","cast":["a"],"origin":"American","source":"prust"}`
-	films, _, _, err := ReadJSONL(strings.NewReader(in), "x.jsonl")
-	if err != nil || len(films) != 1 {
-		t.Fatalf("ReadJSONL() = %d films, %v; want 1 film", len(films), err)
+	in += "\n" + strings.Replace(in, "Clowns", "Jugglers", 1)
+	films, _, warns, err := ReadJSONL(strings.NewReader(in), "x.jsonl")
+	if err != nil || len(films) != 2 {
+		t.Fatalf("ReadJSONL() = %d films, %v; want 2 films", len(films), err)
 	}
 	want := Film{ID: "clowns-1900", Title: "Clowns", Year: 1900, Description: "d.", Facts: []string{},
 		Companies: []string{"Edison", "Lubin Films"}, Cast: []string{"a"}, SourceURL: "https://w/x"}
 	if !reflect.DeepEqual(films[0], want) {
 		t.Errorf("ReadJSONL() = %+v; want %+v", films[0], want)
+	}
+	// Fields that are not read are reported once per name, at the first record, with a count.
+	var got []string
+	for _, w := range warns {
+		got = append(got, w.String())
+	}
+	wantWarns := []string{
+		`x.jsonl:1: unknown field "origin" ignored (2 records with it; reported once)`,
+		`x.jsonl:1: unknown field "source" ignored (2 records with it; reported once)`,
+	}
+	if !reflect.DeepEqual(got, wantWarns) {
+		t.Errorf("ReadJSONL() warnings = %q; want %q", got, wantWarns)
+	}
+}
+
+func TestGroupProblems(t *testing.T) {
+	var in strings.Builder
+	for i := range 7 {
+		fmt.Fprintf(&in, "{\"title\":\"T%d\",\"year\":1990,\"description\":\"\",\"facts\":[\"cut off\"]}\n", i)
+	}
+	in.WriteString(`{"title":"U","year":1990,"description":"d.","facts":["cut off too"]}` + "\n")
+	_, _, warns, err := ReadJSONL(strings.NewReader(in.String()), "g.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := GroupProblems(warns)
+	var got []string
+	for _, g := range groups {
+		got = append(got, fmt.Sprintf("%s=%d/%d", g.Kind, g.Count, len(g.Problems)))
+	}
+	want := []string{"fact does not end a sentence: …=8/8", "empty description=7/7"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("GroupProblems() = %q; want %q", got, want)
+	}
+	more := []Problem{{Reason: "a", Kind: "k"}, {Reason: "x", Kind: "j"}, {Reason: "3 more", More: 3, Kind: "k"}, {Reason: "b", Kind: "k"}}
+	if g := GroupProblems(more); len(g) != 2 || g[0].Kind != "k" || g[0].Count != 5 || len(g[0].Problems) != 3 || g[1].Count != 1 {
+		t.Errorf("GroupProblems(with More) = %+v; want k=5 (3 of them not listed) first, then j=1", g)
+	}
+
+	// Past MaxProblems, the rest are counted by kind, and unknown fields are still named.
+	var big strings.Builder
+	for i := range MaxProblems + 50 {
+		fmt.Fprintf(&big, "{\"title\":\"T%d\",\"year\":1990,\"description\":\"\",\"origin\":\"x\"}\n", i)
+	}
+	_, _, warns, err = ReadJSONL(strings.NewReader(big.String()), "big.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	for _, g := range GroupProblems(warns) {
+		got = append(got, fmt.Sprintf("%s=%d", g.Kind, g.Count))
+	}
+	want = []string{"empty description=1050", "unknown field … ignored (… with it; reported once)=1"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("GroupProblems(past the cap) = %q; want %q", got, want)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 type Gazetteer struct {
 	names   []string
 	byFirst map[string][]alias // first word of an alias -> aliases, longest first
+	byKey   map[string]int     // an alias or name as its words joined by spaces -> company
 	sum     [sha256.Size]byte  // of the file, for the collection digest
 }
 
@@ -53,7 +54,7 @@ func ParseGazetteer(data []byte) (*Gazetteer, error) {
 	if err := dec.Decode(&entries); err != nil {
 		return nil, fmt.Errorf("parse gazetteer: %w", err)
 	}
-	g := &Gazetteer{byFirst: map[string][]alias{}, sum: sha256.Sum256(data)}
+	g := &Gazetteer{byFirst: map[string][]alias{}, byKey: map[string]int{}, sum: sha256.Sum256(data)}
 	owner := map[string]string{} // phrase -> company, to catch a phrase given twice
 	for i, e := range entries {
 		name := strings.TrimSpace(e.Name)
@@ -74,6 +75,7 @@ func ParseGazetteer(data []byte) (*Gazetteer, error) {
 				return nil, fmt.Errorf("parse gazetteer: %q names both %s and %s", phrase, prev, name)
 			}
 			owner[key] = name
+			g.byKey[key] = i
 			g.byFirst[words[0]] = append(g.byFirst[words[0]], alias{words: words, company: i})
 		}
 	}
@@ -85,6 +87,20 @@ func ParseGazetteer(data []byte) (*Gazetteer, error) {
 
 // Names returns the canonical company names in file order.
 func (g *Gazetteer) Names() []string { return append([]string(nil), g.names...) }
+
+// Canonical returns the canonical name of the company that name spells, by the same
+// case-insensitive whole-word comparison as Match but over the whole of name ("MGM",
+// "metro-goldwyn-mayer" and "Metro-Goldwyn-Mayer" are one company), and ok false with name
+// unchanged for a company the gazetteer does not know. A nil Gazetteer knows none.
+func (g *Gazetteer) Canonical(name string) (string, bool) {
+	if g == nil {
+		return name, false
+	}
+	if i, ok := g.byKey[strings.Join(matchWords(name), " ")]; ok {
+		return g.names[i], true
+	}
+	return name, false
+}
 
 // Match returns the canonical names of companies named in any of the texts, in first-seen order,
 // each once. Matching is case-insensitive and by whole words, so "Kirov Ballet" does not match

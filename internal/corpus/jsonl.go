@@ -10,7 +10,8 @@ import (
 	"unicode/utf8"
 )
 
-// jsonFilm is one line of JSON Lines. Unknown fields (origin, source...) are ignored.
+// jsonFilm is one line of JSON Lines. Other fields (origin, source...) are ignored, and
+// reported once per name and file by the checker.
 type jsonFilm struct {
 	ID            string   `json:"id"`
 	Title         string   `json:"title"`
@@ -100,7 +101,47 @@ func (c *checker) line(n int, line []byte) {
 	} else {
 		rec.film.Year = *j.Year
 	}
+	c.noteUnknownFields(n, line)
 	c.finish(&rec)
+}
+
+// jsonFields are the names jsonFilm reads.
+var jsonFields = map[string]bool{
+	"id": true, "title": true, "year": true, "description": true, "facts": true, "companies": true,
+	"company": true, "director": true, "country": true, "genres": true, "cast": true,
+	"original_title": true, "source_url": true, "wiki": true,
+}
+
+// unknownField counts the records of one file that carry a field jsonFilm does not read.
+type unknownField struct {
+	first, count int
+}
+
+// noteUnknownFields counts the fields of a decoded line that are not read, so that done can
+// report each name once, with the number of records that had it. encoding/json matches names
+// case-insensitively, so "Title" is read, not unknown.
+func (c *checker) noteUnknownFields(n int, line []byte) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(line, &fields) != nil {
+		return
+	}
+	for name := range fields {
+		if jsonFields[strings.ToLower(name)] {
+			continue
+		}
+		if c.unknown == nil {
+			c.unknown = map[string]*unknownField{}
+		}
+		u := c.unknown[name]
+		if u == nil {
+			if len(c.unknown) >= MaxProblems {
+				continue
+			}
+			u = &unknownField{first: n}
+			c.unknown[name] = u
+		}
+		u.count++
+	}
 }
 
 // jsonReason turns a decoding error into a short reason without Go type names.

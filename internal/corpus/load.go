@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"crypto/sha256"
+	"encoding"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -17,6 +18,107 @@ import (
 
 // GazetteerFile is the name of the gazetteer inside a collection directory.
 const GazetteerFile = "companies.json"
+
+// SynonymsFile is the name of the themes file inside a collection directory. The index reads
+// it; this package only covers it in the digest, since it changes what a build finds.
+const SynonymsFile = "synonyms.json"
+
+// LoadPath reads a collection directory as LoadDir does, or one .txt or .jsonl file with the
+// companies.json beside it as its gazetteer, so a file reads as a directory holding only it
+// would. With check, no films are kept (CheckDir, CheckFile). A bad gazetteer is an Error of
+// the collection; only I/O errors are returned.
+func LoadPath(path string, check bool) (*Collection, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("load %w", err)
+	}
+	if info.IsDir() {
+		return loadDir(path, !check)
+	}
+	dir := filepath.Dir(path)
+	gazPath := filepath.Join(dir, GazetteerFile)
+	var gaz *Gazetteer
+	var gazErr error
+	if _, err := os.Stat(gazPath); err == nil {
+		gaz, gazErr = LoadGazetteer(gazPath)
+	}
+	c, err := loadFile(path, gaz, !check)
+	if err != nil {
+		return nil, err
+	}
+	if gazErr != nil {
+		c.Errors = append(c.Errors, Problem{File: gazPath, Reason: gazErr.Error()})
+	}
+	syn, err := fileSum(filepath.Join(dir, SynonymsFile))
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", path, err)
+	}
+	c.Digest = digestFile(c.fileSum, gaz, syn)
+	return c, nil
+}
+
+// Digest returns the digest LoadPath(path) would give the collection, reading the files only to
+// hash them: cheap enough to tell at start-up whether a build is of this collection. A
+// gazetteer that does not parse counts by its bytes, as the collection is invalid anyway.
+func Digest(path string) (string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("digest %w", err)
+	}
+	dir, names := path, []string(nil)
+	if info.IsDir() {
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			return "", fmt.Errorf("digest %w", err)
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() && kind(e.Name()) != "" {
+				names = append(names, e.Name())
+			}
+		}
+	} else {
+		if kind(path) == "" {
+			return "", fmt.Errorf("digest %s: unsupported file type (want .txt or .jsonl)", path)
+		}
+		dir, names = filepath.Dir(path), []string{filepath.Base(path)}
+	}
+	d := newDigest()
+	for _, name := range names {
+		if err := d.addFile(filepath.Join(dir, name), name); err != nil {
+			return "", fmt.Errorf("digest %w", err)
+		}
+	}
+	gaz, err := fileSum(filepath.Join(dir, GazetteerFile))
+	if err != nil {
+		return "", fmt.Errorf("digest %w", err)
+	}
+	syn, err := fileSum(filepath.Join(dir, SynonymsFile))
+	if err != nil {
+		return "", fmt.Errorf("digest %w", err)
+	}
+	return d.finish(gaz, syn), nil
+}
+
+// fileSum is the SHA-256 of the file at path, or nil when there is no such file.
+func fileSum(path string) (*[sha256.Size]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	return &sum, nil
+}
+
+func digestFile(d *digest, gaz *Gazetteer, syn *[sha256.Size]byte) string {
+	var g *[sha256.Size]byte
+	if gaz != nil {
+		g = &gaz.sum
+	}
+	return d.finish(g, syn)
+}
 
 // LoadDir reads every *.txt file (card format) and *.jsonl file (JSON Lines) in dir, not
 // recursively, in name order, with dir/companies.json as the gazetteer when present. Other files
@@ -85,7 +187,16 @@ func loadDir(dir string, keep bool) (*Collection, error) {
 		c.Films = []Film{}
 	}
 	applyGazetteer(c.Films, gaz)
-	c.Digest = d.sum(gaz)
+	syn, err := fileSum(filepath.Join(dir, SynonymsFile))
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", dir, err)
+	}
+	var gazSum *[sha256.Size]byte
+	if data != nil {
+		sum := sha256.Sum256(data)
+		gazSum = &sum
+	}
+	c.Digest = d.finish(gazSum, syn)
 	return c, nil
 }
 
@@ -119,7 +230,8 @@ func loadFile(path string, gaz *Gazetteer, keep bool) (*Collection, error) {
 	}
 	c.Intro, c.Warnings, c.Errors = intro, ch.warns, ch.errs
 	applyGazetteer(c.Films, gaz)
-	c.Digest = d.sum(gaz)
+	c.fileSum = d.clone()
+	c.Digest = digestFile(d, gaz, nil)
 	return c, nil
 }
 
@@ -172,8 +284,13 @@ func kind(name string) string {
 	return ""
 }
 
-// applyGazetteer fills in companies of films that name none explicitly.
+// applyGazetteer gives every film canonical company names: explicit ones are spelled as the
+// gazetteer's canonical name when it knows them under any alias (so "MGM" and
+// "Metro-Goldwyn-Mayer" are one facet value), each once; films that name none get the companies
+// the gazetteer finds in their text. Then names the gazetteer does not know are folded by
+// spelling (see foldSpellings).
 func applyGazetteer(films []Film, gaz *Gazetteer) {
+	defer foldSpellings(films)
 	if gaz == nil {
 		return
 	}
@@ -181,8 +298,73 @@ func applyGazetteer(films []Film, gaz *Gazetteer) {
 		f := &films[i]
 		if len(f.Companies) == 0 {
 			f.Companies = gaz.Match(append([]string{f.Description}, f.Facts...)...)
+			continue
+		}
+		f.Companies = canonicalCompanies(f.Companies, gaz)
+	}
+}
+
+// foldSpellings gives names that differ only in case, spaces and punctuation ("Metro Goldwyn
+// Mayer", "Metro-Goldwyn Mayer", "Metro-Goldwyn-Mayer") the spelling most films use, the first
+// seen among equals, so a facet has one value for them. Aliases that share no words ("MGM")
+// need the gazetteer.
+func foldSpellings(films []Film) {
+	type spellings struct {
+		n     map[string]int
+		first []string
+		best  string
+	}
+	byKey := map[string]*spellings{}
+	key := func(name string) string { return strings.Join(matchWords(name), " ") }
+	for _, f := range films {
+		for _, c := range f.Companies {
+			k := key(c)
+			sp := byKey[k]
+			if sp == nil {
+				sp = &spellings{n: map[string]int{}}
+				byKey[k] = sp
+			}
+			if sp.n[c] == 0 {
+				sp.first = append(sp.first, c)
+			}
+			sp.n[c]++
 		}
 	}
+	varied := false
+	for _, sp := range byKey {
+		for _, c := range sp.first {
+			if sp.best == "" || sp.n[c] > sp.n[sp.best] {
+				sp.best = c
+			}
+		}
+		varied = varied || len(sp.first) > 1
+	}
+	if !varied {
+		return
+	}
+	for i := range films {
+		f := &films[i]
+		for j, c := range f.Companies {
+			if sp := byKey[key(c)]; sp != nil && len(sp.first) > 1 {
+				f.Companies[j] = sp.best
+			}
+		}
+		f.Companies = canonicalCompanies(f.Companies, nil)
+	}
+}
+
+// canonicalCompanies maps names to their canonical spelling, keeping the first of duplicates.
+func canonicalCompanies(names []string, gaz *Gazetteer) []string {
+	out := names[:0:0]
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		n, _ = gaz.Canonical(n)
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // digest hashes files unambiguously: each name and length precede its bytes.
@@ -217,10 +399,48 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// sum finishes the digest with the gazetteer, which changes companies and so the index.
-func (d *digest) sum(gaz *Gazetteer) string {
+// addFile adds the file at path under name.
+func (d *digest) addFile(path, name string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	w := d.start(name, info.Size())
+	if _, err := io.Copy(w, f); err != nil {
+		return err
+	}
+	if w.n != info.Size() {
+		return fmt.Errorf("%s changed while it was read (%d bytes, then %d)", path, info.Size(), w.n)
+	}
+	return nil
+}
+
+// clone returns a digest that continues from d's state independently.
+func (d *digest) clone() *digest {
+	state, err := d.h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		panic(err) // sha256 digests always marshal
+	}
+	h := sha256.New()
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+		panic(err)
+	}
+	return &digest{h: h}
+}
+
+// finish ends the digest with the sums of the gazetteer, which changes companies, and of the
+// themes, which change what a search finds; either may be nil (no such file).
+func (d *digest) finish(gaz, syn *[sha256.Size]byte) string {
 	if gaz != nil {
-		d.add(GazetteerFile, gaz.sum[:])
+		d.add(GazetteerFile, gaz[:])
+	}
+	if syn != nil {
+		d.add(SynonymsFile, syn[:])
 	}
 	return hex.EncodeToString(d.h.Sum(nil))
 }

@@ -60,7 +60,8 @@ func TestLoadDir(t *testing.T) {
 		t.Errorf("Err() = %v; want 1 error wrapping ErrInvalid", err)
 	}
 
-	// The digest covers film files and the gazetteer, not other files or the directory name.
+	// The digest covers film files, the gazetteer and the themes, not other files or the
+	// directory name.
 	again, _ := LoadDir(writeFiles(t, files))
 	if again.Digest != c.Digest || len(c.Digest) != 64 {
 		t.Errorf("Digest = %s, then %s; want the same 64 hex digits", c.Digest, again.Digest)
@@ -72,9 +73,50 @@ func TestLoadDir(t *testing.T) {
 		}
 		changed[name] = change
 		other, _ := LoadDir(writeFiles(t, changed))
-		if same := other.Digest == c.Digest; same != (name == "synonyms.json") {
-			t.Errorf("changing %s: digest same = %v; want %v", name, same, !same)
+		if other.Digest == c.Digest {
+			t.Errorf("changing %s: digest unchanged; want a new one", name)
 		}
+	}
+	other, _ := LoadDir(writeFiles(t, map[string]string{"a.txt": files["a.txt"], "notes.md": "x"}))
+	if other2, _ := LoadDir(writeFiles(t, map[string]string{"a.txt": files["a.txt"], "notes.md": "y"})); other.Digest != other2.Digest {
+		t.Errorf("changing notes.md changed the digest; want only collection files counted")
+	}
+}
+
+// TestDigest: Digest, which only hashes, agrees with what LoadPath computes while it parses,
+// for a directory and for a file with its gazetteer and themes beside it.
+func TestDigest(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"a.txt":          "Giselle (1975)\nDescription: A ballet.\n",
+		"b.jsonl":        `{"title":"B","year":1990,"description":"d."}` + "\n",
+		"companies.json": `[{"name": "Kirov Ballet"}]`,
+		"synonyms.json":  `{}`,
+		"notes.md":       "ignored",
+	})
+	for _, path := range []string{dir, filepath.Join(dir, "b.jsonl")} {
+		c, err := LoadPath(path, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked, err := LoadPath(path, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := Digest(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d != c.Digest || d != checked.Digest {
+			t.Errorf("Digest(%s) = %s; LoadPath gave %s, checking %s; want one digest", path, d, c.Digest, checked.Digest)
+		}
+	}
+	a, _ := Digest(dir)
+	b, _ := Digest(filepath.Join(dir, "b.jsonl"))
+	if a == b {
+		t.Error("a directory and one of its files have one digest; want two")
+	}
+	if _, err := Digest(filepath.Join(dir, "notes.md")); err == nil {
+		t.Error("Digest(notes.md) = nil error; want unsupported file type")
 	}
 }
 

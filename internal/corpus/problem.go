@@ -2,6 +2,7 @@ package corpus
 
 import (
 	"errors"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -14,6 +15,69 @@ type Problem struct {
 	// More is set on the last problem of a file that had more than MaxProblems: it stands for
 	// that many problems not listed.
 	More int `json:"more,omitempty"`
+	// Kind groups problems of one sort: the reason with its particulars left out, like
+	// "empty description" or "unknown field … ignored"; see GroupProblems. A problem that
+	// stands for those past MaxProblems has the Kind of the problems it counts.
+	Kind string `json:"-"`
+}
+
+// kindOf is a reason's format with its values elided, except a %s argument that is one short
+// lower-case word, which names a part of a film ("fact", "company") and keeps kinds apart.
+func kindOf(format string, args []any) string {
+	var b strings.Builder
+	arg := 0
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' || i+1 == len(format) {
+			b.WriteByte(format[i])
+			continue
+		}
+		i++
+		if format[i] == '%' {
+			b.WriteByte('%')
+			continue
+		}
+		if format[i] == 's' && arg < len(args) {
+			if s, ok := args[arg].(string); ok && isWord(s) {
+				b.WriteString(s)
+				arg++
+				continue
+			}
+		}
+		b.WriteString("…")
+		arg++
+	}
+	return b.String()
+}
+
+// ProblemGroup is the problems of one Kind.
+type ProblemGroup struct {
+	Kind     string
+	Count    int       // how many problems of the kind, those past MaxProblems included
+	Problems []Problem // in the order they were found
+}
+
+// GroupProblems groups ps by Kind, the largest group first (ties in the order of their first
+// problem). A problem without a Kind (one made by hand) is its own kind, its Reason.
+func GroupProblems(ps []Problem) []ProblemGroup {
+	var groups []ProblemGroup
+	at := map[string]int{}
+	for _, p := range ps {
+		k := p.Kind
+		if k == "" {
+			k = p.Reason
+		}
+		i, ok := at[k]
+		if !ok {
+			i = len(groups)
+			at[k] = i
+			groups = append(groups, ProblemGroup{Kind: k})
+		}
+		g := &groups[i]
+		g.Problems = append(g.Problems, p)
+		g.Count += CountProblems([]Problem{p})
+	}
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].Count > groups[j].Count })
+	return groups
 }
 
 // CountProblems counts the problems ps stands for, those past MaxProblems included.
@@ -52,7 +116,9 @@ type Collection struct {
 	Intro    string // the card format's introduction: text before the first record (first file that has one)
 	Warnings []Problem
 	Errors   []Problem
-	Digest   string // hex sha256 over the film files read (name + bytes, sorted by name) and the gazetteer
+	Digest   string // hex sha256 over the film files read (name + bytes, sorted by name), the gazetteer and the themes; see Digest
+
+	fileSum *digest // LoadFile's digest before the gazetteer, for LoadPath to finish
 }
 
 // ErrInvalid is wrapped by the error of Collection.Err.
@@ -95,3 +161,15 @@ func (e *invalidError) Error() string {
 }
 
 func (e *invalidError) Unwrap() error { return ErrInvalid }
+
+func isWord(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,8 @@ package corpus
 
 import (
 	"fmt"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -33,10 +35,11 @@ type checker struct {
 	seen     map[string]int // id -> line of first use
 	errs     []Problem
 	warns    []Problem
-	moreErrs int // errors past MaxProblems
-	moreWarn int
+	moreErrs overflow // errors past MaxProblems, by kind
+	moreWarn overflow
 	maxYear  int
 	accepted []record
+	unknown  map[string]*unknownField // JSON fields not read, by name
 	// accept, when set, takes each valid record instead of accepted: a check that keeps no
 	// films, or a loader that checks ids across files.
 	accept func(r *record)
@@ -48,28 +51,41 @@ func newChecker(name string) *checker {
 
 func (c *checker) errorf(line int, format string, args ...any) {
 	if len(c.errs) >= MaxProblems {
-		c.moreErrs++
+		c.moreErrs.add(kindOf(format, args))
 		return
 	}
-	c.errs = append(c.errs, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...)})
+	c.errs = append(c.errs, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...), Kind: kindOf(format, args)})
 }
 
 func (c *checker) warnf(line int, format string, args ...any) {
 	if len(c.warns) >= MaxProblems {
-		c.moreWarn++
+		c.moreWarn.add(kindOf(format, args))
 		return
 	}
-	c.warns = append(c.warns, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...)})
+	c.warns = append(c.warns, Problem{File: c.name, Line: line, Reason: fmt.Sprintf(format, args...), Kind: kindOf(format, args)})
 }
 
-// done closes the stream: problems past MaxProblems are summed up in one last problem each.
+// done closes the stream: each unknown field is reported once, at its first record, and
+// problems past MaxProblems are summed up in one last problem each.
 func (c *checker) done() {
-	if c.moreErrs > 0 {
-		c.errs = append(c.errs, Problem{File: c.name, Reason: fmt.Sprintf("%d more errors not listed", c.moreErrs), More: c.moreErrs})
+	names := make([]string, 0, len(c.unknown))
+	for name := range c.unknown {
+		names = append(names, name)
 	}
-	if c.moreWarn > 0 {
-		c.warns = append(c.warns, Problem{File: c.name, Reason: fmt.Sprintf("%d more warnings not listed", c.moreWarn), More: c.moreWarn})
+	sort.Slice(names, func(i, j int) bool {
+		a, b := c.unknown[names[i]], c.unknown[names[j]]
+		return a.first < b.first || (a.first == b.first && names[i] < names[j])
+	})
+	for _, name := range names {
+		u := c.unknown[name]
+		// Past the cap too: one line per name, and at most MaxProblems names.
+		const format = "unknown field %q ignored (%s with it; reported once)"
+		args := []any{name, records(u.count)}
+		c.warns = append(c.warns, Problem{File: c.name, Line: u.first, Reason: fmt.Sprintf(format, args...), Kind: kindOf(format, args)})
 	}
+	c.unknown = nil
+	c.errs = c.moreErrs.problems(c.errs, c.name, "errors")
+	c.warns = c.moreWarn.problems(c.warns, c.name, "warnings")
 }
 
 // finish normalizes and validates r, reporting problems; valid records are kept.
@@ -275,4 +291,36 @@ func httpURL(s string) bool {
 		rest, ok = strings.CutPrefix(s, "http://")
 	}
 	return ok && rest != "" && rest[0] != '/' && !strings.ContainsAny(s, " \t\n")
+}
+
+func records(n int) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return strconv.Itoa(n) + " records"
+}
+
+// overflow counts problems past MaxProblems by kind, in the order kinds first overflowed.
+type overflow struct {
+	kinds []string
+	n     map[string]int
+}
+
+func (o *overflow) add(kind string) {
+	if o.n == nil {
+		o.n = map[string]int{}
+	}
+	if o.n[kind] == 0 {
+		o.kinds = append(o.kinds, kind)
+	}
+	o.n[kind]++
+}
+
+// problems appends one problem per kind that stands for those not listed.
+func (o *overflow) problems(ps []Problem, file, noun string) []Problem {
+	for _, k := range o.kinds {
+		n := o.n[k]
+		ps = append(ps, Problem{File: file, Reason: fmt.Sprintf("%d more %s not listed: %s", n, noun, k), More: n, Kind: k})
+	}
+	return ps
 }

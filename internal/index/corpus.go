@@ -2,27 +2,30 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"filmsearch/internal/corpus"
 )
 
 // SynonymsFile is the name of the themes file in a corpus directory.
-const SynonymsFile = "synonyms.json"
+const SynonymsFile = corpus.SynonymsFile
 
-// PublishCorpus loads the collection in corpusDir, refuses it if it has errors, and publishes
-// it under root with the corpus's synonyms. The collection is returned even on a build error,
-// so callers can report its warnings.
-func PublishCorpus(ctx context.Context, corpusDir, root string, opts PublishOptions) (Manifest, *corpus.Collection, error) {
-	c, err := corpus.LoadDir(corpusDir)
+// PublishCorpus loads the collection at path (a directory, or one .txt/.jsonl file with the
+// companies.json and synonyms.json beside it), refuses it if it has errors, and publishes it
+// under root with the corpus's synonyms. The collection is returned even on a build error, so
+// callers can report its warnings.
+func PublishCorpus(ctx context.Context, path, root string, opts PublishOptions) (Manifest, *corpus.Collection, error) {
+	c, err := corpus.LoadPath(path, false)
 	if err != nil {
 		return Manifest{}, nil, fmt.Errorf("load corpus: %w", err)
 	}
 	if err := c.Err(); err != nil {
-		return Manifest{}, c, fmt.Errorf("corpus %s: %w", corpusDir, err)
+		return Manifest{}, c, fmt.Errorf("corpus %s: %w", path, err)
 	}
-	syn, err := LoadSynonyms(filepath.Join(corpusDir, SynonymsFile))
+	syn, err := LoadSynonyms(filepath.Join(corpusDir(path), SynonymsFile))
 	if err != nil {
 		return Manifest{}, c, err
 	}
@@ -32,3 +35,45 @@ func PublishCorpus(ctx context.Context, corpusDir, root string, opts PublishOpti
 	m, err := Publish(ctx, c.Films, root, opts)
 	return m, c, err
 }
+
+// corpusDir is the directory whose companies.json and synonyms.json go with the collection at
+// path: path itself, or the directory of a single file.
+func corpusDir(path string) string {
+	if info, err := os.Stat(path); err == nil && !info.IsDir() {
+		return filepath.Dir(path)
+	}
+	return path
+}
+
+// Staleness is why the current build under a root should be rebuilt from a corpus; the zero
+// value means it is up to date.
+type Staleness struct {
+	Reason string // "" when up to date: "no build", "format", "corpus" or "manifest"
+	Detail string // for a log line: what differs
+}
+
+// Stale reports whether the build root/current points to is missing, of another format than
+// this code reads (it cannot be searched), unreadable, or of another corpus than digest (see
+// corpus.Digest). It reads only the manifest. Errors other than a missing build are returned.
+func Stale(root, digest string) (Staleness, error) {
+	dir, err := Current(root)
+	if errors.Is(err, ErrNoBuild) {
+		return Staleness{Reason: "no build", Detail: "nothing published under " + root}, nil
+	}
+	if err != nil {
+		return Staleness{}, err
+	}
+	m, err := ReadManifest(dir)
+	switch {
+	case err != nil:
+		return Staleness{Reason: "manifest", Detail: err.Error()}, nil
+	case m.Format != formatVersion:
+		return Staleness{Reason: "format", Detail: fmt.Sprintf("build %s has format %d; this version reads format %d", m.ID, m.Format, formatVersion)}, nil
+	case m.CorpusDigest != digest:
+		return Staleness{Reason: "corpus", Detail: fmt.Sprintf("build %s is of corpus %.12s; the corpus now is %.12s", m.ID, m.CorpusDigest, digest)}, nil
+	}
+	return Staleness{}, nil
+}
+
+// Searchable reports whether this code can search the build: only a stale corpus is.
+func (s Staleness) Searchable() bool { return s.Reason == "" || s.Reason == "corpus" }
