@@ -40,7 +40,7 @@ func TestIndexerKilled(t *testing.T) {
 	root := filepath.Join(tmp, "index")
 
 	indexer := func(corpusPath string) *exec.Cmd {
-		cmd := exec.Command(bin, "--corpus", corpusPath, "--index", root)
+		cmd := exec.Command(bin, "--force", "--corpus", corpusPath, "--index", root)
 		cmd.Env = append(os.Environ(), "INDEXER_KEEP=")
 		return cmd
 	}
@@ -88,7 +88,7 @@ func TestIndexerKilled(t *testing.T) {
 		t.Fatalf("prlimit (util-linux) is needed to simulate a full disk: %v", err)
 	}
 	before := readState(t, root)
-	full := exec.Command(prlimit, "--fsize=2000000", "--", bin, "--corpus", large, "--index", root)
+	full := exec.Command(prlimit, "--fsize=2000000", "--", bin, "--force", "--corpus", large, "--index", root)
 	out, err := full.CombinedOutput()
 	if err == nil {
 		t.Fatalf("build with a 2 MB file size limit succeeded:\n%s", out)

@@ -37,9 +37,9 @@ const (
 	rerankDepth      = 50   // films re-scored for proximity
 	maxRuleWords     = 4    // longer queries are requests: no words rule
 	distinctiveShare = 0.01 // a word in more films than this share does not decide the tier,
-	minDistinctive   = 2    // unless they are this few
+	minDistinctive   = 2.0  // unless they are this few
 	proximityWeight  = 0.1
-	exactTitleBoost  = 0.5 // a title that is the query, word for word
+	exactTitleBoost  = 0.2 // a title that is the query, word for word, counts this much more
 	exactEdge        = 0.1 // what a word as written adds to the same word in another form
 	checkEvery       = 256 // films scored between deadline checks
 	commonShare      = 0.1 // see open

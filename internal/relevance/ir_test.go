@@ -35,10 +35,10 @@ var bm25Reference = map[string]IRMetrics{
 
 // irFloors are the nDCG@10 values the service must keep, set just under what was measured.
 var irFloors = map[string]float64{
-	"cacm/queries": 0.47, "cacm/queries_short": 0.42,
-	"npl/queries": 0.43, "npl/queries_short": 0.22,
-	"lisa/queries": 0.46, "lisa/queries_short": 0.28,
-	"time/queries": 0.74, "time/queries_short": 0.42,
+	"cacm/queries": 0.47, "cacm/queries_short": 0.43,
+	"npl/queries": 0.435, "npl/queries_short": 0.22,
+	"lisa/queries": 0.46, "lisa/queries_short": 0.285,
+	"time/queries": 0.745, "time/queries_short": 0.425,
 }
 
 // TestIR runs the four classic collections through /api/search (top 100, both query files)
