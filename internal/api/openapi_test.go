@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/rs/zerolog"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -259,4 +261,35 @@ func clipBody(s string) string {
 		return s[:600] + "..."
 	}
 	return s
+}
+
+// TestLimitsDocumented ties the query limits to their one home, the index's constants: the
+// OpenAPI document and the README state the same numbers.
+func TestLimitsDocumented(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	for _, path := range []string{"/api/search", "/api/suggest"} {
+		for _, p := range doc.Paths.Find(path).Get.Parameters {
+			if p.Value.Name != "q" {
+				continue
+			}
+			if got := p.Value.Schema.Value.MaxLength; got == nil || *got != index.MaxQueryBytes {
+				t.Errorf("openapi.json %s q maxLength = %v; want index.MaxQueryBytes = %d", path, got, index.MaxQueryBytes)
+			}
+		}
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("At most %d bytes and %d words besides stop words", index.MaxQueryBytes, index.MaxQueryTerms),
+		fmt.Sprintf("`q` at most %d bytes", index.MaxQueryBytes),
+		fmt.Sprintf("`q` at most %d terms besides stop words", index.MaxQueryTerms),
+		fmt.Sprintf("1..%d per page", index.MaxPerPage),
+		fmt.Sprintf("`page*per_page` ≤ %d", index.MaxDepth),
+	} {
+		if !bytes.Contains(readme, []byte(want)) {
+			t.Errorf("README lacks %q", want)
+		}
+	}
 }
