@@ -610,6 +610,9 @@ func (rk *ranking) rerank(ctx context.Context, es []entry) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if top[ei].words < 2 {
+			continue // no two of its words to stand together
+		}
 		f, err := rk.s.stored(rk.r, int(top[ei].doc))
 		if err != nil {
 			return err
