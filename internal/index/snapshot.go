@@ -1,10 +1,7 @@
 package index
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -51,14 +48,9 @@ func openSnapshot(dir string) (*snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	syn := &Synonyms{}
-	if b, err := os.ReadFile(filepath.Join(dir, synonymsFile)); err == nil {
-		if err := json.Unmarshal(b, syn); err != nil {
-			return nil, fmt.Errorf("synonyms %s: %w", dir, err)
-		}
-		syn.prepare()
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("synonyms: %w", err)
+	syn, err := LoadSynonyms(filepath.Join(dir, synonymsFile))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
 	idx, err := bleve.OpenUsing(filepath.Join(dir, bleveDir), map[string]any{
 		"read_only":    true,
