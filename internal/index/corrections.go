@@ -3,7 +3,6 @@ package index
 import (
 	"sort"
 	"strings"
-	"unicode"
 )
 
 // corrections reports the typed words that were read as others and found in the hits, with the
@@ -37,17 +36,22 @@ func (c *compiled) corrections(q string, hits []Hit) ([]Correction, string) {
 // surfaceOf finds the word of the hits' text that a correction stands for: the term itself,
 // else the shortest word it begins (a correction of a word being typed is a beginning).
 func (c *compiled) surfaceOf(term string, hits []Hit) string {
-	best := ""
+	best, exact := "", false
 	for _, h := range hits {
-		for _, text := range append([]string{h.Title, h.Description}, h.Facts...) {
-			for _, w := range strings.FieldsFunc(text, notWordRune) {
-				lw := fold(strings.ToLower(w))
-				if lw == term {
-					return lw
-				}
-				if strings.HasPrefix(lw, term) && (best == "" || len(lw) < len(best)) {
+		texts := append([]string{h.Title, h.Description, h.Director}, h.Facts...)
+		for _, text := range append(texts, h.Cast...) {
+			eachWord(text, func(start, end int) {
+				lw := fold(bare(strings.ToLower(text[start:end])))
+				switch {
+				case exact:
+				case lw == term:
+					best, exact = lw, true
+				case strings.HasPrefix(lw, term) && (best == "" || len(lw) < len(best)):
 					best = lw
 				}
+			})
+			if exact {
+				return best
 			}
 		}
 	}
@@ -69,5 +73,3 @@ func replaceWord(s, typed, repl string) string {
 	}
 	return s[:from] + repl + s[to:]
 }
-
-func notWordRune(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
