@@ -77,6 +77,12 @@ func (s *snapshot) similar(ctx context.Context, id string, page, perPage int) (*
 		// No words rule: a film is not a query typed in a box, and its every shared word is
 		// evidence by its weight, not a tier.
 		clear(rk.decides)
+		// Every word finds films: open leaves the commonest words of a long query to score
+		// what the others find, and here the others may find nothing but the film itself.
+		for _, cur := range rk.passive {
+			cur.drive = true
+		}
+		rk.cursors, rk.passive = append(rk.cursors, rk.passive...), nil
 		from := (req.Page - 1) * req.PerPage
 		es, err := rk.rank(ctx, k, from+req.PerPage)
 		if err != nil {

@@ -72,6 +72,11 @@ func TestSimilar(t *testing.T) {
 	if err != nil || len(page2.Hits) != 1 || len(ids) < 2 || page2.Hits[0].ID != ids[1] {
 		t.Errorf("Similar(heist, page 2 of 1) = %v, %v; want %v", page2, err, ids[1:2])
 	}
+	// A film whose one rare trait is its own still has films like it by its common ones.
+	ix2 := testCollection(t)
+	if res, err := ix2.Similar(ctx, "the-nutcracker-1977", 0, 0); err != nil || res.Total < 5 {
+		t.Errorf("Similar(the-nutcracker-1977) = %v, %v; want the other ballets", res, err)
+	}
 	if res, err := ix.Similar(ctx, "alone", 0, 0); err != nil || res.Total != 0 || len(res.Hits) != 0 {
 		t.Errorf("Similar(alone) = %v, %v; want no films", res, err)
 	}
