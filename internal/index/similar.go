@@ -23,7 +23,7 @@ const (
 	similarWords    = 10 // distinctive title and description words searched
 	similarDirector = 2
 	similarCast     = 1
-	similarGenre    = 1
+	similarGenre    = 2
 	similarWord     = 1
 	similarCompany  = 0.5
 	similarDecade   = 0.5

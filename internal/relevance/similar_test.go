@@ -20,8 +20,8 @@ const (
 	similarCut   = 10
 	// Floors, set under what was measured (see TestSimilarGenres's log): similar films must
 	// share a genre this many times more often than a random film of the decade does.
-	floorSimilarLift         = 1.4
-	floorSimilarSpecificLift = 3.0
+	floorSimilarLift         = 1.6
+	floorSimilarSpecificLift = 5.0
 )
 
 // TestSimilarGenres measures genre agreement of Index.Similar against a same-decade baseline.
