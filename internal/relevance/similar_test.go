@@ -145,3 +145,24 @@ func ratio2(a, b float64) float64 {
 	}
 	return a / b
 }
+
+// BenchmarkSimilar36k asks for the first ten similar films of films with genres in turn, as the
+// API would, and reports p50 and p99 latency.
+func BenchmarkSimilar36k(b *testing.B) {
+	ix, films := bigIndex(b)
+	rng := rand.New(rand.NewPCG(similarSeed, 0))
+	var ids []string
+	for _, i := range rng.Perm(len(films)) {
+		if len(films[i].Genres) > 0 {
+			ids = append(ids, films[i].ID)
+			if len(ids) == similarFilms {
+				break
+			}
+		}
+	}
+	ctx := context.Background()
+	benchLatency(b, len(ids), func(i int) error {
+		_, err := ix.Similar(ctx, ids[i], 1, similarCut)
+		return err
+	})
+}
