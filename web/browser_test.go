@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -423,6 +424,41 @@ func TestBrowserKeyboard(t *testing.T) {
 	}
 }
 
+// TestBrowserSimilarFilms: the details panel lists up to five films like the chosen one, never
+// itself; choosing one of them shows its details, with the focus on its title.
+func TestBrowserSimilarFilms(t *testing.T) {
+	t.Parallel()
+	ctx := openDemo(t, corpusDir, "/?q=nutcracker")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.JSPath(root+`.querySelector('[role=option]')`))); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the similar films", `document.querySelectorAll('#detail .film-similar button').length > 0`)
+	type panel struct {
+		ID      string   `json:"id"`
+		Title   string   `json:"title"`
+		Similar []string `json:"similar"`
+		Names   []string `json:"names"`
+	}
+	const state = `(() => ({
+      id: document.querySelector('#detail').dataset.id,
+      title: document.querySelector('#detail h3').textContent,
+      similar: [...document.querySelectorAll('#detail .film-similar button')].map(b => b.dataset.id),
+      names: [...document.querySelectorAll('#detail .film-similar button')].map(b => b.textContent),
+    }))()`
+	got := eval[panel](t, ctx, state)
+	if len(got.Similar) > 5 || slices.Contains(got.Similar, got.ID) {
+		t.Fatalf("similar films of %s = %v; want at most 5, not itself", got.ID, got.Similar)
+	}
+	if err := chromedp.Do(ctx, js(`document.querySelector('#detail .film-similar button').click()`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the similar film's details", fmt.Sprintf(`document.querySelector('#detail').dataset.id === %q && document.activeElement === document.querySelector('#detail h3')`, got.Similar[0]))
+	waitFor(t, ctx, "its own similar films", fmt.Sprintf(`(() => { const b = [...document.querySelectorAll('#detail .film-similar button')]; return b.length > 0 && !b.some(x => x.dataset.id === %q); })()`, got.Similar[0]))
+	if next := eval[panel](t, ctx, state); !strings.HasPrefix(got.Names[0], next.Title) {
+		t.Errorf("after choosing %q the panel shows %q", got.Names[0], next.Title)
+	}
+}
+
 func TestBrowserRendersMarkupAsText(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -470,7 +506,7 @@ func TestBrowserRendersMarkupAsText(t *testing.T) {
         pwned: typeof window.__pwned,
         shadow_els: r.querySelectorAll('script, img, b, iframe, [onerror]').length,
         Marks: [...r.querySelectorAll('[role=option] mark')].map(m => m.textContent),
-        page_els: document.querySelectorAll('#detail *:not(h3):not(p):not(ul):not(li):not(h4):not(dl):not(dt):not(dd), .intro script, .intro b, img').length,
+        page_els: document.querySelectorAll('#detail *:not(h3):not(p):not(ul):not(li):not(h4):not(dl):not(dt):not(dd):not(.film-similar button), .intro script, .intro b, img').length,
         detail_title: document.querySelector('#detail h3').textContent,
         intro: document.querySelector('.intro').textContent.trim(),
       };

@@ -1,4 +1,5 @@
-// The demo page's behaviour: the query and filters in the URL, the details panel, the copy button.
+// The demo page's behaviour: the query and filters in the URL, the details panel with similar
+// films, the copy button.
 // Loaded as a file because the page's Content-Security-Policy forbids inline script.
 (() => {
   'use strict';
@@ -39,12 +40,11 @@
     try { return /^https?:$/.test(new URL(u).protocol) ? u : null; } catch (e) { return null; }
   };
 
-  // The details panel: what the API knows of the film, each field only when present.
-  document.addEventListener('film-select', e => {
-    // Show the film here instead of following its link; a middle or Ctrl click still opens it.
-    e.preventDefault();
-    const h = e.detail.hit;
-    const parts = [el('h3', 'film-title', h.title)];
+  // The details panel: what the API knows of the film, each field only when present, and then
+  // the films like it. fromList: chosen among those, so the focus moves to the new title.
+  const show = (h, fromList) => {
+    const title = el('h3', 'film-title', h.title);
+    const parts = [title];
     const meta = [String(h.year), h.country].filter(Boolean);
     parts.push(el('p', 'film-meta', meta.join(' · ')));
     const dl = el('dl', 'film-fields');
@@ -75,6 +75,43 @@
     }
     detail.replaceChildren(...parts);
     detail.dataset.id = h.id;
+    if (fromList) {
+      title.tabIndex = -1;
+      title.focus();
+    }
+    similar(h.id);
+  };
+
+  // Up to five films like the one shown, each a button that shows it in turn. An answer for a
+  // film no longer shown is dropped; a failure shows nothing, as the details stand without it.
+  const similar = async id => {
+    const base = ((box && box.getAttribute('endpoint')) || location.origin).replace(/\/+$/, '');
+    let res;
+    try {
+      const r = await fetch(`${base}/api/films/${encodeURIComponent(id)}/similar?per_page=5`);
+      if (!r.ok) return;
+      res = await r.json();
+    } catch (err) {
+      return;
+    }
+    if (detail.dataset.id !== id || !res.hits || !res.hits.length) return;
+    const ul = el('ul', 'film-similar');
+    for (const s of res.hits) {
+      const b = el('button', null, s.year ? `${s.title} (${s.year})` : s.title);
+      b.type = 'button';
+      b.dataset.id = s.id;
+      b.addEventListener('click', () => show(s, true));
+      const li = el('li');
+      li.append(b);
+      ul.append(li);
+    }
+    detail.append(el('h4', null, 'Similar films'), ul);
+  };
+
+  document.addEventListener('film-select', e => {
+    // Show the film here instead of following its link; a middle or Ctrl click still opens it.
+    e.preventDefault();
+    show(e.detail.hit, false);
     // On a narrow screen the panel sits below the results: bring it into view.
     if (window.matchMedia('(max-width: 860px)').matches) detail.scrollIntoView({ behavior: 'smooth', block: 'start' });
   });

@@ -19,6 +19,7 @@ type Searcher interface {
 	Search(ctx context.Context, req index.Request) (*index.Result, error)
 	Film(ctx context.Context, id string) (corpus.Film, error)
 	Suggest(ctx context.Context, q string, n int) ([]index.Suggestion, error)
+	Similar(ctx context.Context, id string, page, perPage int) (*index.Result, error)
 	Manifest() index.Manifest
 }
 

@@ -39,6 +39,8 @@ func TestGolden(t *testing.T) {
 		{"bolshoi-1970s", "GET", "/api/search?company=Bolshoi+Ballet&decade=1970s"},
 		{"sort-year-page", "GET", "/api/search?sort=year&per_page=3"},
 		{"film", "GET", "/api/films/the-flames-of-paris-1983"},
+		{"similar-flames-of-paris", "GET", "/api/films/the-flames-of-paris-1983/similar?per_page=3"},
+		{"error-404-similar", "GET", "/api/films/no-such-film-1900/similar"},
 		{"suggest-nutc", "GET", "/api/suggest?q=nutc"},
 		{"error-400-per-page", "GET", "/api/search?per_page=51"},
 		{"error-404-film", "GET", "/api/films/no-such-film-1900"},

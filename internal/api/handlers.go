@@ -62,10 +62,12 @@ func (s *server) handleSuggest() http.Handler {
 // Ids are slugs: nothing that could name a path or need escaping.
 var idRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
 
+func validID(id string) bool { return idRE.MatchString(id) && !strings.Contains(id, "..") }
+
 func (s *server) handleFilm() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := mux.Vars(r)["id"]
-		if !idRE.MatchString(id) || strings.Contains(id, "..") {
+		if !validID(id) {
 			writeError(w, r, paramError("id", "id must be a film id like the-nutcracker-1977"))
 			return
 		}
@@ -79,6 +81,35 @@ func (s *server) handleFilm() http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusOK, f)
+	})
+}
+
+// handleSimilar answers the films like one film, paged as a search is.
+func (s *server) handleSimilar() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := mux.Vars(r)["id"]
+		if !validID(id) {
+			writeError(w, r, paramError("id", "id must be a film id like the-nutcracker-1977"))
+			return
+		}
+		p := newParams(r.URL.RawQuery, "page", "per_page")
+		perPage := p.int("per_page", 10, 1, index.MaxPerPage)
+		page := p.int("page", 1, 1, index.MaxDepth)
+		if p.err == nil && page*perPage > index.MaxDepth {
+			p.fail(paramError("page", "page*per_page must be at most %d", index.MaxDepth))
+		}
+		if p.err != nil {
+			writeError(w, r, p.err)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.SearchTimeout)
+		defer cancel()
+		res, err := s.s.Similar(ctx, id, page, perPage)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
 	})
 }
 

@@ -74,6 +74,10 @@ func (f failingSearcher) Search(context.Context, index.Request) (*index.Result, 
 	return nil, f.err
 }
 
+func (f failingSearcher) Similar(context.Context, string, int, int) (*index.Result, error) {
+	return nil, f.err
+}
+
 // TestOpenAPIResponses sends a representative set of requests through the real router and
 // validates each response, status, headers and body, against openapi.json. An answer the
 // document does not describe fails, so the document cannot drift from the code.
@@ -114,6 +118,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		t.Fatalf("search nutcracker: %d %s", first.Code, first.Body)
 	}
 	filmID, etag := res.Hits[0].ID, first.Header().Get("ETag")
+	similarETag := get(t, h, "/api/films/"+filmID+"/similar").Header().Get("ETag")
 	longQuery := words(index.MaxQueryTerms+1, " ")
 
 	tests := []struct {
@@ -144,6 +149,15 @@ func TestOpenAPIResponses(t *testing.T) {
 		{name: "film", target: "/api/films/" + filmID, want: 200},
 		{name: "film missing", target: "/api/films/no-such-film-1900", want: 404, code: CodeNotFound},
 		{name: "film bad id", target: "/api/films/Bad~Id", want: 400, code: CodeInvalidParameter},
+		{name: "similar", target: "/api/films/" + filmID + "/similar", want: 200},
+		{name: "similar page", target: "/api/films/" + filmID + "/similar?per_page=2&page=2", want: 200},
+		{name: "similar missing", target: "/api/films/no-such-film-1900/similar", want: 404, code: CodeNotFound},
+		{name: "similar bad id", target: "/api/films/Bad~Id/similar", want: 400, code: CodeInvalidParameter},
+		{name: "similar bad per_page", target: "/api/films/" + filmID + "/similar?per_page=51", want: 400, code: CodeInvalidParameter},
+		{name: "similar unknown param", target: "/api/films/" + filmID + "/similar?q=x", want: 400, code: CodeInvalidParameter},
+		{name: "similar not modified", target: "/api/films/" + filmID + "/similar", header: map[string]string{"If-None-Match": similarETag}, want: 304},
+		{name: "similar internal", handler: "broken", target: "/api/films/" + filmID + "/similar", want: 500, code: CodeInternal},
+		{name: "similar timeout", handler: "slow", target: "/api/films/" + filmID + "/similar", want: 503, code: CodeUnavailable},
 		{name: "film preflight", method: http.MethodOptions, target: "/api/films/" + filmID, header: map[string]string{"Origin": "https://example.org"}, want: 204},
 		{name: "healthz", target: "/healthz", want: 200},
 		{name: "readyz", target: "/readyz", want: 200},

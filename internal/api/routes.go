@@ -28,6 +28,7 @@ func (s *server) routes() http.Handler {
 	r.Handle("/api/search", cached(s.limitConcurrency(s.handleSearch()))).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
 	r.Handle("/api/suggest", cached(s.limitConcurrency(s.handleSuggest()))).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
 	r.Handle("/api/films/{id}", cached(s.handleFilm())).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
+	r.Handle("/api/films/{id}/similar", cached(s.limitConcurrency(s.handleSimilar()))).Methods(http.MethodGet, http.MethodHead, http.MethodOptions)
 
 	r.Handle("/api/admin/reload", s.admin(s.handleReload())).Methods(http.MethodPost)
 	r.Handle("/api/admin/reindex", s.admin(s.handleReindex())).Methods(http.MethodPost)

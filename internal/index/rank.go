@@ -56,6 +56,7 @@ var fieldParams = map[string]fieldParam{
 	fLead: {3, 0.3}, fCast: {1.5, 0.3}, fDirector: {2, 0.3},
 	fTitlePrefix: {2, 0.5},
 	fYear:        {1, 0},
+	fCompany:     {1, 0}, fDecade: {1, 0}, // searched by similar films only
 }
 
 // sameText maps an exact field to the stemmed field of the same text.
