@@ -37,6 +37,11 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if os.Getenv(buildChildEnv) != "" {
+		code := childMain(ctx, os.Args[1:], os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "searchd:", err)
 		os.Exit(1)
@@ -185,8 +190,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info().Str("addr", ln.Addr().String()).Str("url", url).Str("version", version).Msg("listening; /healthz answers, /readyz once the index is open")
 
 	// A reindex outlives the request that asks for it, not searchd: shutdown cancels it.
-	rx := &reindexer{cfg: cfg, log: log}
-	ix, stale, err := openOrBuild(ctx, cfg, setStatus)
+	rx := &reindexer{cfg: cfg, log: log, stderr: stderr}
+	ix, stale, err := openOrBuild(ctx, cfg, stderr, setStatus)
 	if err != nil {
 		stopServer(srv, 0, cfg.shutdownTimeout)
 		if ctx.Err() != nil {
@@ -332,7 +337,7 @@ func collectionDir(path string) string {
 // which this version cannot search. A build of an older corpus opens, and is returned as stale
 // for the caller to rebuild in the background or report. status says what it is doing, for
 // /readyz.
-func openOrBuild(ctx context.Context, cfg config, status func(string)) (*index.Index, index.Staleness, error) {
+func openOrBuild(ctx context.Context, cfg config, stderr io.Writer, status func(string)) (*index.Index, index.Staleness, error) {
 	log := zerolog.Ctx(ctx)
 	var stale index.Staleness
 	digest, err := corpus.Digest(cfg.corpus)
@@ -344,7 +349,7 @@ func openOrBuild(ctx context.Context, cfg config, status func(string)) (*index.I
 	build := func(why string, ev *zerolog.Event) (*index.Index, index.Staleness, error) {
 		status(why)
 		ev.Str("corpus", cfg.corpus).Str("index", cfg.index).Msg(why)
-		if err := buildFirst(ctx, cfg); err != nil {
+		if err := buildFirst(ctx, cfg, stderr); err != nil {
 			return nil, index.Staleness{}, err
 		}
 		ix, err := index.Open(cfg.index)
@@ -371,11 +376,12 @@ func openOrBuild(ctx context.Context, cfg config, status func(string)) (*index.I
 	return nil, stale, err
 }
 
-// buildFirst publishes a build of the corpus while searchd cannot serve one, or waits for the
-// build of another process that is already building this index.
-func buildFirst(ctx context.Context, cfg config) error {
+// buildFirst publishes a build of the corpus while searchd cannot serve one, in a child process
+// (see publishCorpus), or waits for the build of another process that is already building this
+// index.
+func buildFirst(ctx context.Context, cfg config, stderr io.Writer) error {
 	log := zerolog.Ctx(ctx)
-	m, c, err := index.PublishCorpus(ctx, cfg.corpus, cfg.index, index.PublishOptions{Version: version})
+	m, err := publishCorpus(ctx, cfg, stderr)
 	if errors.Is(err, index.ErrBuildRunning) {
 		// Another process (a second replica, an indexer) is building this index: serve its build.
 		log.Info().Msg("another process is building the index; waiting for its build")
@@ -384,9 +390,6 @@ func buildFirst(ctx context.Context, cfg config) error {
 			ix.Close()
 		}
 		return err
-	}
-	if c != nil {
-		logProblems(log, c)
 	}
 	if err != nil {
 		return fmt.Errorf("initial build: %w", err)
@@ -435,6 +438,7 @@ type reindexer struct {
 	cfg     config
 	ix      *index.Index
 	log     zerolog.Logger
+	stderr  io.Writer // for the log of the child process that builds
 	running atomic.Bool
 	wg      sync.WaitGroup
 	// notice says what the dashboard should tell about the build: stale, being rebuilt, or
@@ -453,8 +457,9 @@ func (r *reindexer) note(msg string) { r.notice.Store(&msg) }
 
 var errReindexRunning = errors.New("a reindex is already running")
 
-// start begins a rebuild in the background under parent, searchd's own context: shutdown
-// (SIGTERM) cancels it, and wait then returns within a batch of the build.
+// start begins a rebuild in a child process under parent, searchd's own context: shutdown
+// (SIGTERM) cancels it, and wait then returns within a batch of the build. However much memory
+// the build takes, it is the child's, returned when the child exits.
 func (r *reindexer) start(parent context.Context) error {
 	if !r.running.CompareAndSwap(false, true) {
 		return errReindexRunning
@@ -465,7 +470,7 @@ func (r *reindexer) start(parent context.Context) error {
 		defer r.running.Store(false)
 		ctx, cancel := context.WithTimeout(parent, 30*time.Minute)
 		defer cancel()
-		m, _, err := index.PublishCorpus(ctx, r.cfg.corpus, r.cfg.index, index.PublishOptions{Version: version})
+		m, err := publishCorpus(ctx, r.cfg, r.stderr)
 		if err != nil && parent.Err() != nil {
 			r.log.Info().Err(err).Msg("reindex cancelled by shutdown; nothing published")
 			return

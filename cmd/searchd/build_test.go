@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"filmsearch/internal/index"
+)
+
+// childBuilds returns the pids of this process's children that are builds.
+func childBuilds(t *testing.T) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...: comm may hold spaces, so split after its ')'.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		if len(f) < 2 || f[1] != strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		env, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if strings.Contains(string(env), buildChildEnv+"=") {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// TestAttackReindexKilledForMemory runs an admin reindex and kills its build with SIGKILL, as
+// the kernel's OOM killer does. The build ran inside searchd and took it from 47 MB to 1.2 GB,
+// so under MemoryMax=1G the kernel killed searchd itself. Now the build is a child process:
+// searchd keeps serving its build, reports the failure, and the next reindex publishes.
+// Not parallel: it looks for the children of this test process.
+func TestAttackReindexKilledForMemory(t *testing.T) {
+	const key = "test-admin-key"
+	root := t.TempDir()
+	first, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := t.TempDir()
+	f, err := os.Create(filepath.Join(big, "films.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20_000 {
+		fmt.Fprintf(f, `{"title":"The Crimson Dancer %d","year":%d,"description":"A ballet film about a river, a winter station and the night train number %d."}`+"\n", i, 1900+i%120, i)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d := startEnv(t, func(k string) string { return map[string]string{"SEARCHD_ADMIN_KEY": key}[k] },
+		"--index", root, "--corpus", big, "--poll", "1h", "--rebuild-stale=false")
+	reindex := func() {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, d.base+"/api/admin/reindex", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("reindex = %d; want 202", resp.StatusCode)
+		}
+	}
+	reindex()
+	var pids []int
+	for deadline := time.Now().Add(10 * time.Second); len(pids) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("no child build process 10s after the reindex\n%s", tail(d.stderr.String(), 2000))
+		}
+		time.Sleep(20 * time.Millisecond)
+		pids = childBuilds(t)
+	}
+	time.Sleep(300 * time.Millisecond) // into the build
+	for _, pid := range pids {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(d.stderr.String(), "reindex failed"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the killed build was not reported within 10s\n%s", tail(d.stderr.String(), 2000))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var ready readyResponse
+	if code, err := getJSON(client, d.base+"/readyz", &ready); err != nil || code != http.StatusOK || ready.BuildID != first.ID {
+		t.Fatalf("after the build was killed: /readyz = %d %+v, %v; want 200 with build %s", code, ready, err, first.ID)
+	}
+	var res searchResponse
+	if code, err := getJSON(client, d.base+"/api/search?q=nutcracker", &res); err != nil || code != http.StatusOK || res.Total == 0 {
+		t.Errorf("search after the build was killed = %d, %d hits, %v; want 200 with hits", code, res.Total, err)
+	}
+	if cur, err := index.Current(root); err != nil || filepath.Base(cur) != first.ID {
+		t.Errorf("current = %s, %v after a killed build; want %s", cur, err, first.ID)
+	}
+
+	// The killed build left its .tmp and released its lock: the next one publishes (a small
+	// collection, so a loaded machine builds it in seconds).
+	small := ""
+	for i := range 10 {
+		small += fmt.Sprintf(`{"title":"The Crimson Dancer %d","year":1950,"description":"A ballet film."}`+"\n", i)
+	}
+	if err := os.WriteFile(filepath.Join(big, "films.jsonl"), []byte(small), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	reindex()
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if _, err := getJSON(client, d.base+"/readyz", &ready); err != nil {
+			t.Fatal(err)
+		}
+		if ready.BuildID != first.ID {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no new build 60s after the second reindex\n%s", tail(d.stderr.String(), 3000))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if ready.DocCount != 10 {
+		t.Errorf("reindexed build has %d films; want 10", ready.DocCount)
+	}
+	d.stop(t)
+}
