@@ -1,6 +1,7 @@
 package index
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -130,7 +131,7 @@ func terms(a analysis.Analyzer, text string) []string {
 // field; other forms of it in the text fields; its synonyms; longer words it is the start of
 // (only while it is being typed); a year; and, only when the index has no such word, the words
 // within its typo budget. A quoted phrase's words are words too, and the phrase must match.
-func (s *snapshot) compile(r bindex.IndexReader, p parsedQuery) (*compiled, error) {
+func (s *snapshot) compile(ctx context.Context, r bindex.IndexReader, p parsedQuery) (*compiled, error) {
 	a, err := s.analyzers()
 	if err != nil {
 		return nil, err
@@ -145,6 +146,10 @@ func (s *snapshot) compile(r bindex.IndexReader, p parsedQuery) (*compiled, erro
 			if i, ok := seen[tok]; ok && !typing {
 				c.words[i].times++
 				continue
+			}
+			// A word can cost dictionary walks for corrections: the deadline holds here too.
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
 			seen[tok] = len(c.words)
 			s.addWord(a, d, tok, typing, c)

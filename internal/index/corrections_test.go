@@ -72,7 +72,7 @@ func TestAttackRepeatedPhrases(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.compile(r, p)
+	c, err := s.compile(context.Background(), r, p)
 	if err != nil {
 		t.Fatal(err)
 	}

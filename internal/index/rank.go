@@ -483,6 +483,9 @@ func (rk *ranking) score(d int, at []*cursor) (words, tier int, rel float64) {
 // rank runs the query: it counts facets over every film that passes the filters and returns
 // the best keep films, in order.
 func (rk *ranking) rank(ctx context.Context, k *counter, keep int) ([]entry, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	counted := int32(rk.c.counted())
 	top := newTopN(keep, rk.better())
 	accept := func(d int, words, tier int32, rel float64) error {

@@ -161,9 +161,9 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	defer r.Close()
-	c, err := s.compile(r, pq)
+	c, err := s.compile(ctx, r, pq)
 	if err != nil {
-		return nil, err
+		return nil, classify(ctx, err)
 	}
 	res, err := s.run(ctx, r, req, c, req.Match == MatchAll)
 	if err != nil {
