@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -52,22 +51,7 @@ func childBuilds(t *testing.T) []int {
 // Not parallel: it looks for the children of this test process.
 func TestAttackReindexKilledForMemory(t *testing.T) {
 	const key = "test-admin-key"
-	root := t.TempDir()
-	first, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	big := t.TempDir()
-	f, err := os.Create(filepath.Join(big, "films.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 20_000 {
-		fmt.Fprintf(f, `{"title":"The Crimson Dancer %d","year":%d,"description":"A ballet film about a river, a winter station and the night train number %d."}`+"\n", i, 1900+i%120, i)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	root, first, big := reindexFixture(t)
 	d := startEnv(t, func(k string) string { return map[string]string{"SEARCHD_ADMIN_KEY": key}[k] },
 		"--index", root, "--corpus", big, "--poll", "1h", "--rebuild-stale=false")
 	reindex := func() {

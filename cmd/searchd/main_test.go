@@ -581,22 +581,7 @@ func damageCopy(t *testing.T, from, to string) {
 func TestAttackShutdownDuringReindex(t *testing.T) {
 	t.Parallel()
 	const key = "test-admin-key"
-	root := t.TempDir()
-	first, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	big := t.TempDir()
-	f, err := os.Create(filepath.Join(big, "films.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 20_000 {
-		fmt.Fprintf(f, `{"title":"The Crimson Dancer %d","year":%d,"description":"A ballet film about a river, a winter station and the night train number %d."}`+"\n", i, 1900+i%120, i)
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	root, first, big := reindexFixture(t)
 	d := startEnv(t, func(k string) string { return map[string]string{"SEARCHD_ADMIN_KEY": key}[k] },
 		"--index", root, "--corpus", big, "--poll", "1h", "--rebuild-stale=false") // the admin asks for the rebuild
 	req, _ := http.NewRequest(http.MethodPost, d.base+"/api/admin/reindex", nil)
@@ -743,4 +728,27 @@ func TestAttackEveryBuildDamaged(t *testing.T) {
 		t.Errorf("the rebuild was not logged:\n%s", tail(d.stderr.String(), 2000))
 	}
 	d.stop(t)
+}
+
+// reindexFixture publishes the collection under root and writes beside it a corpus of 20,000
+// films, large enough that rebuilding from it takes a while.
+func reindexFixture(t *testing.T) (root string, first index.Manifest, big string) {
+	t.Helper()
+	root = t.TempDir()
+	first, _, err := index.PublishCorpus(context.Background(), corpusDir, root, index.PublishOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big = t.TempDir()
+	f, err := os.Create(filepath.Join(big, "films.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20_000 {
+		fmt.Fprintf(f, `{"title":"The Crimson Dancer %d","year":%d,"description":"A ballet film about a river, a winter station and the night train number %d."}`+"\n", i, 1900+i%120, i)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return root, first, big
 }

@@ -68,6 +68,7 @@ const done = math.MaxInt
 type cursor struct {
 	r     bindex.TermFieldReader
 	tfd   bindex.TermFieldDoc
+	id    [8]byte  // the film asked for, reused: advancing is the hot path
 	ph    *matcher // a phrase instead of a term
 	doc   int      // current film, or done
 	tf    float64
@@ -118,7 +119,8 @@ func (c *cursor) advance(d int) error {
 		c.tf, c.len = 1, c.avg
 		return c.ph.err
 	}
-	return c.read(c.r.Advance(internalID(d), &c.tfd))
+	binary.BigEndian.PutUint64(c.id[:], uint64(d))
+	return c.read(c.r.Advance(c.id[:], &c.tfd))
 }
 
 func (c *cursor) close() {
@@ -141,7 +143,7 @@ func internalID(d int) bindex.IndexInternalID {
 type matcher struct {
 	s   search.Searcher
 	sc  *search.SearchContext
-	ctx context.Context
+	id  [8]byte
 	cur int // the film it stands on, or done; -1 before the first
 	err error
 }
@@ -152,7 +154,7 @@ func newMatcher(ctx context.Context, r bindex.IndexReader, s *snapshot, q query.
 		return nil, fmt.Errorf("searcher: %w", err)
 	}
 	sc := &search.SearchContext{DocumentMatchPool: search.NewDocumentMatchPool(srch.DocumentMatchPoolSize(), 0), IndexReader: r}
-	return &matcher{s: srch, sc: sc, ctx: ctx, cur: -1}, nil
+	return &matcher{s: srch, sc: sc, cur: -1}, nil
 }
 
 func (m *matcher) set(dm *search.DocumentMatch, err error) int {
@@ -172,7 +174,8 @@ func (m *matcher) next() int { return m.set(m.s.Next(m.sc)) }
 
 func (m *matcher) matches(d int) bool {
 	if m.cur < d {
-		m.set(m.s.Advance(m.sc, internalID(d)))
+		binary.BigEndian.PutUint64(m.id[:], uint64(d))
+		m.set(m.s.Advance(m.sc, m.id[:]))
 	}
 	return m.cur == d
 }
@@ -190,17 +193,20 @@ type entry struct {
 
 // ranking is one query's run over a snapshot.
 type ranking struct {
-	s       *snapshot
-	c       *compiled
-	r       bindex.IndexReader
-	req     Request
-	all     bool // match=all: every counted word must match
-	cursors []*cursor
-	passive []*cursor
-	phrased []bool // when the query has phrases: the films that have them all
-	exclude []*matcher
-	idf     []float64 // per group
-	decides []bool    // per word: its presence decides the tier
+	s   *snapshot
+	c   *compiled
+	r   bindex.IndexReader
+	req Request
+	all bool // match=all: every counted word must match
+	// likeness: the query is a film's features, not words typed in a box (similar films): no
+	// words rule, and every feature finds films, however common.
+	likeness bool
+	cursors  []*cursor
+	passive  []*cursor
+	phrased  []bool // when the query has phrases: the films that have them all
+	exclude  []*matcher
+	idf      []float64 // per group
+	decides  []bool    // per word: its presence decides the tier
 
 	// per film scratch
 	gtf     []float64
@@ -263,7 +269,7 @@ func (rk *ranking) open(ctx context.Context) error {
 			// A word's stem postings hold every film its exact form is in, in the same texts:
 			// those exact cursors only score what the stem cursors find, at half the cost.
 			drive := !stop && !(g.kind == kindExact && stemmed[g.word] && sameText[f] != "") &&
-				!(long && tfr.Count() > uint64(commonShare*n))
+				!(long && !rk.likeness && tfr.Count() > uint64(commonShare*n))
 			rk.add(&cursor{r: tfr, group: gi, param: fieldParams[f], avg: s.manifest.Fields[f].avg(), drive: drive, doc: -1, title: f == fTitleX && (g.kind == kindExact || g.kind == kindTypo)})
 		}
 		rk.idf[gi] = idf(n, float64(df))
@@ -286,9 +292,11 @@ func (rk *ranking) open(ctx context.Context) error {
 		}
 	}
 	if len(rk.cursors) == 0 { // nothing but common words: they find the films after all
-		rk.cursors, rk.passive = rk.passive, nil
-		for _, cur := range rk.cursors {
-			cur.drive = true
+		passive := rk.passive
+		rk.passive = nil
+		for _, cur := range passive {
+			cur.drive = !c.words[c.groups[cur.group].word].stop
+			rk.add(cur)
 		}
 	}
 	// A longer form or a correction never outweighs the word itself.
@@ -309,7 +317,7 @@ func (rk *ranking) open(ctx context.Context) error {
 	}
 	// The words rule: a short query's distinctive words decide the order before BM25F does.
 	rk.decides = make([]bool, len(c.words))
-	if c.counted() <= maxRuleWords {
+	if c.counted() <= maxRuleWords && !rk.likeness {
 		for gi, g := range c.groups {
 			if g.kind <= kindStem && rk.idf[gi] >= idf(n, max(distinctiveShare*n, minDistinctive)) {
 				rk.decides[g.word] = !c.words[g.word].stop

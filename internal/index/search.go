@@ -236,17 +236,24 @@ func (s *snapshot) run(ctx context.Context, r bindex.IndexReader, req Request, c
 	if counted := int32(c.counted()); len(es) > 0 && es[0].words < counted && req.Sort == SortRelevance {
 		res.Relaxed = true
 	}
-	if from < len(es) {
-		for _, e := range es[from:min(len(es), from+req.PerPage)] {
-			h, err := s.hit(r, int(e.doc), c)
-			if err != nil {
-				return nil, err
-			}
-			h.Score = roundScore(score(e))
-			res.Hits = append(res.Hits, h)
-		}
+	if res.Hits, err = s.page(r, es, from, req.PerPage, c); err != nil {
+		return nil, err
 	}
 	return res, nil
+}
+
+// page loads the hits of es from from on, perPage at most; with c, highlighted.
+func (s *snapshot) page(r bindex.IndexReader, es []entry, from, perPage int, c *compiled) ([]Hit, error) {
+	hits := []Hit{}
+	for _, e := range es[min(from, len(es)):min(len(es), from+perPage)] {
+		h, err := s.hit(r, int(e.doc), c)
+		if err != nil {
+			return nil, err
+		}
+		h.Score = roundScore(score(e))
+		hits = append(hits, h)
+	}
+	return hits, nil
 }
 
 // score is what a hit shows: its tier, plus its relevance squashed below one, so scores fall as

@@ -69,20 +69,11 @@ func (s *snapshot) similar(ctx context.Context, id string, page, perPage int) (*
 	res := &Result{Page: req.Page, PerPage: req.PerPage, Corrections: []Correction{}, Hits: []Hit{}, Facets: map[string]Facet{}}
 	if !c.browse() { // a film with nothing to go by is like no other
 		k := newCounter(s.cols, req)
-		rk := &ranking{s: s, c: c, r: r, req: req}
+		rk := &ranking{s: s, c: c, r: r, req: req, likeness: true}
 		defer rk.close()
 		if err := rk.open(ctx); err != nil {
 			return nil, classify(ctx, err)
 		}
-		// No words rule: a film is not a query typed in a box, and its every shared word is
-		// evidence by its weight, not a tier.
-		clear(rk.decides)
-		// Every word finds films: open leaves the commonest words of a long query to score
-		// what the others find, and here the others may find nothing but the film itself.
-		for _, cur := range rk.passive {
-			cur.drive = true
-		}
-		rk.cursors, rk.passive = append(rk.cursors, rk.passive...), nil
 		from := (req.Page - 1) * req.PerPage
 		es, err := rk.rank(ctx, k, from+req.PerPage)
 		if err != nil {
@@ -90,15 +81,8 @@ func (s *snapshot) similar(ctx context.Context, id string, page, perPage int) (*
 		}
 		res.Total = k.total
 		res.Pages = min((res.Total+req.PerPage-1)/req.PerPage, MaxDepth/req.PerPage)
-		if from < len(es) {
-			for _, e := range es[from:] {
-				h, err := s.hit(r, int(e.doc), nil)
-				if err != nil {
-					return nil, err
-				}
-				h.Score = roundScore(score(e))
-				res.Hits = append(res.Hits, h)
-			}
+		if res.Hits, err = s.page(r, es, from, req.PerPage, nil); err != nil {
+			return nil, err
 		}
 	}
 	res.TookMS = math.Round(float64(time.Since(start).Microseconds())) / 1000
