@@ -10,6 +10,8 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -157,6 +159,7 @@ func TestBrowserSimilarKeyboard(t *testing.T) {
 	if v := eval[view](t, ctx, readView(w)); v.Active != cell || v.Focus != "INPUT" {
 		t.Fatalf("after Down Down Right: active %q, focus %q; want the second Similar cell %q, focus in the box", v.Active, v.Focus, cell)
 	}
+	saveShot(t, ctx, "similar-keyboard")
 	// Left and Right again: the result cell, then the button.
 	do(t, ctx, chromedp.KeyEvent(kb.ArrowLeft))
 	if a := eval[view](t, ctx, readView(w)).Active; a == cell || a == "" {
@@ -309,4 +312,22 @@ func click(t *testing.T, ctx context.Context, elem string) {
 	do(t, ctx, js(elem+`.scrollIntoView({block: 'nearest'})`))
 	x, y := center(t, ctx, elem)
 	do(t, ctx, chromedp.MouseClickXY(x, y))
+}
+
+// saveShot writes the page to name.png in the -shots directory, when there is one.
+func saveShot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	if *shots == "" {
+		return
+	}
+	if err := os.MkdirAll(*shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(*shots, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -156,9 +156,10 @@ border:1.5px solid transparent}
 .o:hover,.rw[aria-selected=true] .o{background:var(--_act)}
 .o[aria-selected=true],.cur>.o{background:var(--_act);border-color:var(--_a)}
 a.o:hover .t{text-decoration:underline}
-.rw{display:flex;align-items:flex-start;gap:4px}
-.rw>.c:first-child{flex:1;min-width:0}
-.sim{margin:9px 6px 0 0;border:1px solid var(--_bd);background:var(--_bg);border-radius:999px;padding:3px 11px;font-size:13px;line-height:1.5;color:var(--_mu);white-space:nowrap}
+.rw{position:relative}
+.rw>.c+.c{position:absolute;top:0;right:0}
+.rw .t{padding-right:76px}
+.sim{margin:8px 8px 0 0;border:1px solid var(--_bd);background:var(--_bg);border-radius:999px;padding:3px 11px;font-size:13px;line-height:1.5;color:var(--_mu);white-space:nowrap}
 .sim:hover{border-color:var(--_a);color:var(--_a)}
 .cur>.sim{border-color:var(--_a);color:var(--_fg);outline:2px solid var(--_focus);outline-offset:2px}
 .like{display:flex;flex-wrap:wrap;align-items:center;gap:6px 12px;margin:10px 2px 0}
@@ -182,7 +183,7 @@ mark{background:var(--_hl);color:var(--_hlt);border-radius:2px;padding:0 1px}
 :host([layout=dropdown]) .panel{position:absolute;left:0;right:0;top:calc(100% + 6px);z-index:1000;background:var(--_bg);
 border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);padding:4px 10px 10px;max-height:var(--fs-max-height,min(70vh,34rem));overflow:auto;overscroll-behavior:contain}
 :host([layout=dropdown]) :is(.o,.c,.like){scroll-margin:4px}
-@media (max-width:480px){.box{padding:8px}.group>span{min-width:0;width:100%}.o{padding:10px 6px}.sim{margin-right:2px}.t{font-size:15px}}
+@media (max-width:480px){.box{padding:8px}.group>span{min-width:0;width:100%}.o{padding:10px 6px}.sim{margin-right:4px}.t{font-size:15px}}
 @media (prefers-reduced-motion:reduce){.busy i{animation:none;border-color:var(--_a)}.ls[aria-busy=true]{transition:none}}
 `;
 
