@@ -265,6 +265,8 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._clear.addEventListener('click', () => { this.clear(); this._input.focus(); });
       this._more.addEventListener('click', () => this.more());
       this._back.addEventListener('click', () => this.back());
+      // Escape goes back from anywhere in the panel too (a click leaves focus on Back).
+      this._panel.addEventListener('keydown', e => { if (e.key === 'Escape' && this._views.length) { e.preventDefault(); this.back(); } });
       this._list.addEventListener('click', e => {
         const s = e.target.closest && e.target.closest('.sim');
         if (s) return this.similar(Number(s.dataset.i));
@@ -434,6 +436,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       if (this._ctrl) this._ctrl.abort();
       const ctrl = this._ctrl = new AbortController();
       const seq = ++this._seq;
+      this._asked = page;
       this._busy(true);
       let res, body;
       try {
@@ -752,7 +755,8 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
         hits: this._hits, last: this._last, page: this._page, active: this._active, col: this._col,
         list: [...this._list.childNodes], facets: [...this._facets.childNodes], note: [...this._note.childNodes], noted: this._note.hidden,
         status: this._status.textContent, took: this._took.textContent, more: this._more.hidden,
-        stale: !!(this._timer || this._ctrl), // a search was on its way: run it again on Back
+        // New words were on their way (not a next page): search them on Back.
+        stale: !!this._timer || (!!this._ctrl && this._asked === 1),
       });
       clearTimeout(this._timer);
       this._timer = 0;
