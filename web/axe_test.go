@@ -53,12 +53,14 @@ func runAxe(t *testing.T, ctx context.Context, src string) []violation {
 }
 
 // The host page puts the widget in every state a reader can meet: a dropdown in the header
-// (opened), an inline box with results and a chosen chip, one whose service is unreachable and
-// one with no results for its filters. themed gives it a site's own colours, a light accent
-// among them.
-const axePage = `<header><b>A site</b><film-search id="d" endpoint="{{api}}" layout="dropdown" shortcut page-size="5" facets="decade"></film-search></header>
+// (opened, showing the films like one of its results), an inline box with results and a chosen
+// chip, one showing the films like one of its results, one whose service is unreachable and one
+// with no results for its filters. themed gives it a site's own colours, a light accent among
+// them.
+const axePage = `<header><b>A site</b><film-search id="d" endpoint="{{api}}" layout="dropdown" shortcut page-size="5" facets="decade" similar></film-search></header>
 <main><h1>Films</h1>
 <film-search id="w" endpoint="{{api}}" initial-query="love" filters="decade=1970s"></film-search>
+<h2>Similar films</h2><film-search id="like" endpoint="{{api}}" initial-query="love" page-size="3" similar></film-search>
 <h2>Unreachable</h2><film-search id="down" endpoint="http://127.0.0.1:9" initial-query="giselle"></film-search>
 <h2>Nothing found</h2><film-search id="none" endpoint="{{api}}" initial-query="giselle" filters="decade=1980s"></film-search>
 </main>`
@@ -99,9 +101,15 @@ func TestBrowserAxe(t *testing.T) {
 				waitFor(t, ctx, "the film-search element", `!!customElements.get('film-search')`)
 				if strings.HasPrefix(tt.name, "host") {
 					waitFor(t, ctx, "every state", `!!(`+sr("w")+`.querySelector('.chip[aria-pressed=true]') && `+sr("down")+`.querySelector('[role=alert]') && `+
-						sr("none")+`.querySelector('.msg button'))`)
+						sr("none")+`.querySelector('.msg button') && `+sr("like")+`.querySelector('[part=similar]'))`)
+					do(t, ctx, js(sr("like")+`.querySelector('[part=similar]').click()`))
+					waitFor(t, ctx, "the inline similar view", sr("like")+`.querySelector('[role=status]').textContent.includes('similar film')`)
 					do(t, ctx, js(sr("d")+`.querySelector('input').focus()`))
-					waitFor(t, ctx, "the open dropdown", sr("d")+`.querySelectorAll('[role=option]').length === 5`)
+					waitFor(t, ctx, "the open dropdown", sr("d")+`.querySelectorAll('.o').length === 5`)
+					// From the box, as a keyboard does: Down, Right to Similar, Enter; then Down
+					// makes a similar film active.
+					do(t, ctx, chromedp.KeyEvent(kb.ArrowDown), chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.Enter))
+					waitFor(t, ctx, "the similar view in the dropdown", sr("d")+`.querySelector('[role=status]').textContent.includes('similar film')`)
 					do(t, ctx, chromedp.KeyEvent(kb.ArrowDown)) // one active result
 				} else {
 					ready(t, ctx)

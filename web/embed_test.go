@@ -67,8 +67,8 @@ func films(t *testing.T, n int) string {
 	return dir
 }
 
-// control lets a test hold the API's search answers (to see the loading state) or refuse
-// connections (an unreachable service).
+// control lets a test hold the API's search and similar-films answers (to see the loading state)
+// or refuse their connections (an unreachable service).
 type control struct {
 	mu       sync.Mutex
 	hold     chan struct{} // non-nil: searches wait until it is closed
@@ -78,7 +78,7 @@ type control struct {
 
 func (c *control) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/api/search" && r.Method == http.MethodGet {
+		if (r.URL.Path == "/api/search" || strings.HasSuffix(r.URL.Path, "/similar")) && r.Method == http.MethodGet {
 			c.searches.Add(1)
 			if c.down.Load() {
 				if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {

@@ -89,8 +89,9 @@
 
   // problem puts a failed answer in words a reader understands; retry says whether trying again
   // can help.
-  const problem = (status, body) => {
+  const problem = (status, body, like) => {
     const e = (body && body.error) || {};
+    if (like && status >= 400 && status < 500 && status !== 429) return ['This film is no longer in the collection.', false];
     if (status === 429) return ['Too many searches in a short time. Wait a moment, then retry.', true];
     if (status === 503) return ['The search service is busy. Retry in a moment.', true];
     if (status >= 500) return ['The search service had a problem. Retry, or come back later.', true];
@@ -146,14 +147,25 @@ input:focus~.key{display:none}
 .chip i{font-style:normal;color:var(--_mu);margin-left:2px;font-variant-numeric:tabular-nums}
 .chip[aria-pressed=true]{background:var(--_a);border-color:var(--_a);color:var(--_on)}
 .chip[aria-pressed=true] i{color:inherit}
-[role=listbox]{margin:4px 0 0}
-[role=listbox][aria-busy=true]{opacity:.6;transition:opacity .2s .15s}
-[role=option]{display:block;color:inherit;text-decoration:none;padding:10px;border-radius:calc(var(--_r) - 4px);cursor:pointer;
-border:1.5px solid transparent;scroll-margin:var(--fs-scroll-margin,76px) 0 8px}
-[role=option]+[role=option]{margin-top:2px}
-[role=option]:hover{background:var(--_act)}
-[role=option][aria-selected=true]{background:var(--_act);border-color:var(--_a)}
-a[role=option]:hover .t{text-decoration:underline}
+.ls{margin:4px 0 0}
+.ls[aria-busy=true]{opacity:.6;transition:opacity .2s .15s}
+.o{display:block;color:inherit;text-decoration:none;padding:10px;border-radius:calc(var(--_r) - 4px);cursor:pointer;
+border:1.5px solid transparent}
+.o,.c,.like{scroll-margin:var(--fs-scroll-margin,76px) 0 8px}
+.o+.o,.rw+.rw{margin-top:2px}
+.o:hover,.rw[aria-selected=true] .o{background:var(--_act)}
+.o[aria-selected=true],.cur>.o{background:var(--_act);border-color:var(--_a)}
+a.o:hover .t{text-decoration:underline}
+.rw{position:relative}
+.rw>.c+.c{position:absolute;top:0;right:0}
+.rw .t{padding-right:76px}
+.sim{margin:8px 8px 0 0;border:1px solid var(--_bd);background:var(--_bg);border-radius:999px;padding:3px 11px;font-size:13px;line-height:1.5;color:var(--_mu);white-space:nowrap}
+.sim:hover{border-color:var(--_a);color:var(--_a)}
+.cur>.sim{border-color:var(--_a);color:var(--_fg);outline:2px solid var(--_focus);outline-offset:2px}
+.like{display:flex;flex-wrap:wrap;align-items:center;gap:6px 12px;margin:10px 2px 0}
+.like p{margin:0;font-size:15px;min-width:0;overflow-wrap:anywhere}
+.back{padding:4px 14px 4px 12px}
+.back::before{content:"";display:inline-block;width:7px;height:7px;border:solid currentColor;border-width:0 0 2px 2px;transform:rotate(45deg);margin:0 7px 1px 2px}
 .t{font-weight:600;font-size:16px}
 .m{color:var(--_mu);font-size:13px;margin-top:1px}
 .s{margin:4px 0 0;font-size:14px;overflow-wrap:anywhere}
@@ -170,9 +182,9 @@ mark{background:var(--_hl);color:var(--_hlt);border-radius:2px;padding:0 1px}
 :host([layout=dropdown]) .bar{position:relative}
 :host([layout=dropdown]) .panel{position:absolute;left:0;right:0;top:calc(100% + 6px);z-index:1000;background:var(--_bg);
 border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);padding:4px 10px 10px;max-height:var(--fs-max-height,min(70vh,34rem));overflow:auto;overscroll-behavior:contain}
-:host([layout=dropdown]) [role=option]{scroll-margin:4px}
-@media (max-width:480px){.box{padding:8px}.group>span{min-width:0;width:100%}[role=option]{padding:10px 6px}.t{font-size:15px}}
-@media (prefers-reduced-motion:reduce){.busy i{animation:none;border-color:var(--_a)}[role=listbox][aria-busy=true]{transition:none}}
+:host([layout=dropdown]) :is(.o,.c,.like){scroll-margin:4px}
+@media (max-width:480px){.box{padding:8px}.group>span{min-width:0;width:100%}.o{padding:10px 6px}.sim{margin-right:4px}.t{font-size:15px}}
+@media (prefers-reduced-motion:reduce){.busy i{animation:none;border-color:var(--_a)}.ls[aria-busy=true]{transition:none}}
 `;
 
   let instances = 0;
@@ -195,6 +207,8 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._open = false;         // the results are shown
       this._last = null;          // the last response rendered
       this._failed = 0;           // the page of the request that failed, for Retry
+      this._col = 0;              // with the similar attribute: 0 the active result, 1 its Similar button
+      this._views = [];           // what each Similar button replaced, newest last, for Back
       this._onOnline = () => { if (this._failed) this._fetch(this._failed); };
       this._onKey = e => this._shortcut(e);
       this._onDown = e => { if (this._dropdown && !e.composedPath().includes(this)) this.close(); };
@@ -226,14 +240,18 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._clear = el('button', { type: 'button', class: 'clear', 'aria-label': 'Clear search', hidden: true, text: '×' });
       this._status = el('span', { role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true', part: 'status' });
       // Seen, not announced: a screen reader hears the count when it comes, not every keystroke.
-      this._spin = el('span', { class: 'busy', 'aria-hidden': 'true', part: 'spinner', hidden: true }, el('i'), 'Searching…');
+      this._spinText = document.createTextNode('Searching…');
+      this._spin = el('span', { class: 'busy', 'aria-hidden': 'true', part: 'spinner', hidden: true }, el('i'), this._spinText);
       this._took = el('span', { 'aria-hidden': 'true' });
       this._note = el('p', { class: 'note', hidden: true });
       this._facets = el('div', { class: 'facets' });
-      this._list = el('div', { id: id('list'), role: 'listbox', 'aria-label': 'Results', part: 'results', hidden: true });
+      this._list = el('div', { id: id('list'), class: 'ls', role: 'listbox', 'aria-label': 'Results', part: 'results', hidden: true });
+      this._back = el('button', { type: 'button', class: 'btn back', part: 'back', text: 'Back' });
+      this._likeTitle = el('strong');
+      this._likeBar = el('div', { class: 'like', hidden: true }, this._back, el('p', { part: 'similar-title' }, 'Films like ', this._likeTitle));
       this._msg = el('div', { class: 'msg', part: 'message', hidden: true });
       this._more = el('button', { type: 'button', class: 'more', part: 'more', hidden: true, text: 'More results' });
-      this._panel = el('div', { class: 'panel', part: 'panel', hidden: true },
+      this._panel = el('div', { class: 'panel', part: 'panel', hidden: true }, this._likeBar,
         el('div', { class: 'row' }, this._spin, this._status, this._took),
         this._note, this._facets, this._list, this._msg, this._more);
 
@@ -246,8 +264,13 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._input.addEventListener('keydown', e => this._keydown(e));
       this._clear.addEventListener('click', () => { this.clear(); this._input.focus(); });
       this._more.addEventListener('click', () => this.more());
+      this._back.addEventListener('click', () => this.back());
+      // Escape goes back from anywhere in the panel too (a click leaves focus on Back).
+      this._panel.addEventListener('keydown', e => { if (e.key === 'Escape' && this._views.length) { e.preventDefault(); this.back(); } });
       this._list.addEventListener('click', e => {
-        const o = e.target.closest && e.target.closest('[role=option]');
+        const s = e.target.closest && e.target.closest('.sim');
+        if (s) return this.similar(Number(s.dataset.i));
+        const o = e.target.closest && e.target.closest('.o');
         // A click with a modifier or another button opens a tab or window: the page stays, so
         // nothing is announced.
         if (!o || e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
@@ -303,6 +326,11 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       return n >= 1 && n <= 50 ? n : 10;
     }
     get _dropdown() { return this.getAttribute('layout') === 'dropdown'; }
+    // With the similar attribute the results are a grid: each row holds the result and its
+    // Similar button, since an option may hold no other control.
+    get _grid() { return this.hasAttribute('similar'); }
+    // _like is the film whose similar films are shown, or null in a search.
+    get _like() { const v = this._views; return v.length ? v[v.length - 1].hit : null; }
     get query() { return this._input.value; }
     set query(q) { this._input.value = q; this.open(); this.search(); }
     // filters is the chosen facet values, like {decade: ['1970s']}.
@@ -348,6 +376,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
     }
 
     _schedule() {
+      this._leave();
       this._sync();
       this._busy(true); // from the keystroke on, not only once the debounced request starts
       clearTimeout(this._timer);
@@ -381,20 +410,23 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
     }
 
     _url(page) {
-      const u = new URL(this.endpoint + '/api/search', location.href);
+      const like = this._like;
+      const u = new URL(this.endpoint + (like ? `/api/films/${encodeURIComponent(like.id)}/similar` : '/api/search'), location.href);
       const p = u.searchParams;
       const q = this._input.value.trim();
-      p.set('q', q);
-      for (const f in this._filters) for (const v of this._filters[f]) p.append(f, v);
-      // Browsing without words: an order a reader can follow, not the index's.
-      if (!q) p.set('sort', this.getAttribute('browse-sort') || 'title');
+      if (!like) {
+        p.set('q', q);
+        for (const f in this._filters) for (const v of this._filters[f]) p.append(f, v);
+        // Browsing without words: an order a reader can follow, not the index's.
+        if (!q) p.set('sort', this.getAttribute('browse-sort') || 'title');
+      }
       p.set('page', page);
       p.set('per_page', this.pageSize);
       return u;
     }
 
     // search runs the query from page 1 now; more() appends the next page.
-    search() { clearTimeout(this._timer); this._timer = 0; this._sync(); return this._fetch(1); }
+    search() { clearTimeout(this._timer); this._timer = 0; this._leave(); this._sync(); return this._fetch(1); }
     more() {
       if (this._more.getAttribute('aria-disabled') === 'true') return Promise.resolve();
       return this._last && this._page < this._last.pages ? this._fetch(this._page + 1) : Promise.resolve();
@@ -404,6 +436,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       if (this._ctrl) this._ctrl.abort();
       const ctrl = this._ctrl = new AbortController();
       const seq = ++this._seq;
+      this._asked = page;
       this._busy(true);
       let res, body;
       try {
@@ -418,7 +451,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       if (seq !== this._seq) return; // a newer request was started: never render a stale answer
       this._ctrl = null;
       if (!res.ok || !body || !Array.isArray(body.hits)) {
-        const [text, retry] = problem(res.ok ? 500 : res.status, body);
+        const [text, retry] = problem(res.ok ? 500 : res.status, body, this._like);
         return this._fail(page, text, retry);
       }
       this._render(body, page > 1);
@@ -430,6 +463,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
     _busy(on) {
       this._spin.hidden = !on;
       if (on) {
+        this._spinText.data = this._like ? 'Finding similar films…' : 'Searching…';
         this._list.setAttribute('aria-busy', 'true');
         this._more.setAttribute('aria-disabled', 'true');
         this._status.textContent = '';
@@ -481,10 +515,14 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._failed = 0;
       this._last = r;
       this._page = r.page || 1;
+      const like = this._like;
       if (!append) {
         this._hits = [];
         this._list.replaceChildren();
         this._setActive(-1);
+        const grid = this._grid;
+        this._list.setAttribute('role', grid ? 'grid' : 'listbox');
+        this._input.setAttribute('aria-haspopup', grid ? 'grid' : 'listbox');
       }
       const start = this._hits.length;
       r.hits.forEach((h, k) => this._list.append(this._item(h, start + k)));
@@ -492,14 +530,16 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._list.hidden = !this._hits.length;
 
       const total = r.total || 0;
-      this._status.textContent = total ? plural(total, 'result', 'results') : 'No results';
+      this._status.textContent = like ? (total ? plural(total, 'similar film', 'similar films') : 'No similar films')
+        : total ? plural(total, 'result', 'results') : 'No results';
       this._took.textContent = typeof r.took_ms === 'number' ? `${r.took_ms < 1 ? '<1' : Math.round(r.took_ms)} ms` : '';
       this._more.hidden = !(this._page < (r.pages || 0));
 
       this._note.replaceChildren();
-      if (r.corrections && r.corrections.length && r.corrected_query) {
+      // A film's neighbours have no corrections, relaxation or facets.
+      if (!like && r.corrections && r.corrections.length && r.corrected_query) {
         this._note.append('Showing results for ', el('b', { text: r.corrected_query }));
-      } else if (r.relaxed && total) {
+      } else if (!like && r.relaxed && total) {
         this._note.append('No film matches every word; showing the closest.');
       }
       this._note.hidden = !this._note.firstChild;
@@ -509,7 +549,9 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       this._msg.className = 'msg';
       this._msg.hidden = total > 0;
       this._msg.replaceChildren();
-      if (!total) {
+      if (!total && like) {
+        this._msg.append(el('p', { text: `No films like “${like.title}” were found.` }));
+      } else if (!total) {
         const text = q ? `No films match “${q}”${filtered ? ' with these filters' : ''}.` : 'No films match these filters.';
         const kids = [el('p', { text })];
         if (filtered) {
@@ -520,7 +562,8 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
         this._msg.replaceChildren(...kids);
       }
 
-      if (!append) this._renderFacets(r.facets || {});
+      if (like) this._facets.replaceChildren();
+      else if (!append) this._renderFacets(r.facets || {});
       this._expanded();
       // After "More results": focus stays on the button while there is more, else it moves to
       // the box with the first new result active, never to <body>.
@@ -529,7 +572,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
         this._setActive(start);
       }
       this._keepFocus(had);
-      this.dispatchEvent(new CustomEvent('film-results', { bubbles: true, composed: true, detail: { query: q, total, filters: this.filters } }));
+      if (!like) this.dispatchEvent(new CustomEvent('film-results', { bubbles: true, composed: true, detail: { query: q, total, filters: this.filters } }));
     }
 
     _expanded() {
@@ -549,15 +592,22 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       const href = this._href(h);
       const meta = [h.year, h.director, (h.genres || []).join(', '), ...(h.companies || [])].filter(Boolean).join(' · ');
       const snip = hl.description || hl.facts;
+      const grid = this._grid;
       const o = el(href ? 'a' : 'div', {
-        id: this._id('o' + i), role: 'option', 'aria-selected': 'false', 'data-i': i, part: 'result',
-        href, tabindex: href ? '-1' : null,
+        id: grid ? null : this._id('o' + i), role: grid ? null : 'option', 'aria-selected': grid ? null : 'false', class: 'o',
+        'data-i': i, part: 'result', href, tabindex: href ? '-1' : null,
       },
       el('div', { class: 't' }, marked(hl.title, h.title)),
       el('div', { class: 'm', text: meta }));
       if (h.cast && h.cast.length) o.append(el('div', { class: 'm', text: 'With ' + h.cast.slice(0, 4).join(', ') }));
       o.append(el('p', { class: 's' }, marked(snip, clip(h.description, 180))));
-      return o;
+      if (!grid) return o;
+      // Focus stays in the box (aria-activedescendant names a cell), so neither cell is a tab stop.
+      return el('div', { role: 'row', class: 'rw', 'aria-selected': 'false' },
+        el('div', { role: 'gridcell', class: 'c', id: this._id('o' + i) }, o),
+        el('div', { role: 'gridcell', class: 'c', id: this._id('s' + i) }, el('button', {
+          type: 'button', class: 'sim', part: 'similar', tabindex: '-1', 'data-i': i, 'aria-label': `Similar to ${h.title}`, text: 'Similar',
+        })));
     }
 
     // _renderFacets shows the facets of the response that the facets attribute names, in its
@@ -612,17 +662,23 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       next.focus();
     }
 
-    _setActive(i) {
+    // _setActive makes the i-th result the active one (col 1: its Similar button, in the grid).
+    _setActive(i, col = 0) {
       const old = this._list.querySelector('[aria-selected=true]');
       if (old) old.setAttribute('aria-selected', 'false');
+      const cur = this._list.querySelector('.cur');
+      if (cur) cur.classList.remove('cur');
       this._active = i;
+      this._col = col;
       const o = i >= 0 ? this._list.children[i] : null;
       if (o) {
         o.setAttribute('aria-selected', 'true');
-        this._input.setAttribute('aria-activedescendant', o.id);
+        const c = o.classList.contains('rw') ? o.children[col] : o;
+        c.classList.add('cur');
+        this._input.setAttribute('aria-activedescendant', c.id);
         // The box is sticky (inline) or outside the scrolling popup (dropdown), and options keep
         // a scroll margin, so the box stays in view as the list scrolls.
-        if (o.scrollIntoView) o.scrollIntoView({ block: 'nearest' });
+        if (c.scrollIntoView) c.scrollIntoView({ block: 'nearest' });
       } else {
         this._input.removeAttribute('aria-activedescendant');
       }
@@ -635,18 +691,24 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
         case 'ArrowUp':
           if (!this._open) { this.open(); break; }
           if (!n) return;
-          this._setActive(e.key === 'ArrowUp' ? (this._active > 0 ? this._active - 1 : n - 1) : (this._active < n - 1 ? this._active + 1 : 0));
+          this._setActive(e.key === 'ArrowUp' ? (this._active > 0 ? this._active - 1 : n - 1) : (this._active < n - 1 ? this._active + 1 : 0), this._col);
+          break;
+        case 'ArrowRight': case 'ArrowLeft':
+          // In the grid, from the active result to its Similar button and back; else the caret moves.
+          if (!this._open || this._active < 0 || !this._list.children[this._active].classList.contains('rw')) return;
+          this._setActive(this._active, e.key === 'ArrowRight' ? 1 : 0);
           break;
         case 'Home': case 'End':
           if (!n || !e.ctrlKey) return;
           this._setActive(e.key === 'Home' ? 0 : n - 1);
           break;
         case 'Enter':
-          if (this._open && this._active >= 0) this.select(this._active);
+          if (this._open && this._active >= 0) { if (this._col) this.similar(this._active); else this.select(this._active); }
           else { this.open(); this.search(); }
           break;
         case 'Escape':
-          if (this._dropdown && this._open) this.close();
+          if (this._open && this._views.length) this.back();
+          else if (this._dropdown && this._open) this.close();
           else if (this._input.value) this.clear();
           else if (Object.keys(this.filters).length) this.clearFilters();
           else return;
@@ -660,7 +722,8 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
     // select activates the i-th result as a click would: a link is followed unless a film-select
     // listener cancels the event; a result without a link only announces itself.
     select(i) {
-      const o = this._list.children[i];
+      const r = this._list.children[i];
+      const o = r && (r.classList.contains('o') ? r : r.querySelector('.o'));
       if (!o) return;
       if (o.href) o.click();
       else this._choose(i);
@@ -677,6 +740,87 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       }));
       if (this._dropdown) this.close();
       return ok;
+    }
+
+    // similar shows the films like the i-th result in place of the results, unless a film-similar
+    // listener cancels it. What it replaces is kept, nodes and all, so back() restores it as it
+    // was: results, active result, scroll and focus.
+    similar(i) {
+      const hit = this._hits[i];
+      if (!hit || !this.dispatchEvent(new CustomEvent('film-similar', { bubbles: true, composed: true, cancelable: true, detail: { hit } }))) return Promise.resolve();
+      const had = this.shadowRoot.activeElement;
+      const row = this._list.children[i];
+      this._views.push({
+        hit, i, had, top: row ? row.getBoundingClientRect().top : 0, scroll: this._panel.scrollTop,
+        hits: this._hits, last: this._last, page: this._page, active: this._active, col: this._col,
+        list: [...this._list.childNodes], facets: [...this._facets.childNodes], note: [...this._note.childNodes], noted: this._note.hidden,
+        status: this._status.textContent, took: this._took.textContent, more: this._more.hidden,
+        // New words were on their way (not a next page): search them on Back.
+        stale: !!this._timer || (!!this._ctrl && this._asked === 1),
+      });
+      clearTimeout(this._timer);
+      this._timer = 0;
+      this._hits = [];
+      this._last = null;
+      this._list.replaceChildren();
+      this._setActive(-1);
+      this._facets.replaceChildren();
+      this._note.hidden = this._more.hidden = this._msg.hidden = true;
+      this._list.hidden = true;
+      this._showLike();
+      this._panel.scrollTop = 0;
+      this._likeBar.scrollIntoView({ block: 'nearest' });
+      // From the box (keyboard), focus stays there; from a click, it goes to Back, not to <body>.
+      if (had && had !== this._input) this._back.focus({ preventScroll: true });
+      return this._fetch(1);
+    }
+
+    // back returns to what the last Similar button replaced.
+    back() {
+      const v = this._views.pop();
+      if (!v) return;
+      if (this._ctrl) this._ctrl.abort();
+      this._ctrl = null;
+      this._seq++; // an answer still on its way is dropped
+      this._busy(false);
+      this._failed = 0;
+      this._hits = v.hits;
+      this._last = v.last;
+      this._page = v.page;
+      this._list.replaceChildren(...v.list);
+      this._list.hidden = !this._hits.length;
+      this._facets.replaceChildren(...v.facets);
+      this._note.replaceChildren(...v.note);
+      this._note.hidden = v.noted;
+      this._msg.hidden = true;
+      this._msg.replaceChildren();
+      this._more.hidden = v.more;
+      this._status.textContent = v.status;
+      this._took.textContent = v.took;
+      this._showLike();
+      this._setActive(v.active, v.col);
+      this._panel.scrollTop = v.scroll;
+      const row = this._list.children[v.i];
+      if (row) scrollBy(0, row.getBoundingClientRect().top - v.top);
+      (v.had && v.had.isConnected ? v.had : this._input).focus({ preventScroll: true });
+      this._expanded();
+      if (v.stale) this.search();
+    }
+
+    // _leave forgets the similar views: a new search starts from the box.
+    _leave() {
+      if (!this._views.length) return;
+      this._views = [];
+      this._showLike();
+    }
+
+    _showLike() {
+      const like = this._like, v = this._views;
+      this._likeBar.hidden = !like;
+      this._list.setAttribute('aria-label', like ? `Films like ${like.title}` : 'Results');
+      if (!like) return;
+      this._likeTitle.textContent = like.title;
+      this._back.setAttribute('aria-label', v.length > 1 ? `Back to films like ${v[v.length - 2].hit.title}` : 'Back to results');
     }
   }
 
