@@ -34,10 +34,16 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 
 // startServer serves the collection in dir, published once per test binary, through the whole
 // API, demo page included, the way searchd does.
-func startServer(t *testing.T, dir string) *httptest.Server { return startAPI(t, dir, nil) }
+func startServer(t *testing.T, dir string) *httptest.Server {
+	t.Helper()
+	return startAPI(t, dir, nil)
+}
 
 // newBrowser returns a new tab of the headless Chromium shared by the package's tests.
-func newBrowser(t *testing.T) context.Context { return testkit.Browser(t, 30*time.Second) }
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	return testkit.Browser(t, 30*time.Second)
+}
 
 const root = `document.querySelector('film-search').shadowRoot`
 
