@@ -12,118 +12,37 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
-	"github.com/rs/zerolog"
 
-	"filmsearch/internal/api"
 	"filmsearch/internal/index"
-	"filmsearch/web"
+	"filmsearch/internal/testkit"
 )
 
 var screenshot = flag.String("screenshot", "", "write screenshots of the demo page after searching \"revolution\" to this PNG path (and a -phone variant)")
 
+// corpusDir is the repository's collection, which most tests serve.
 const corpusDir = "../corpus"
 
-// startServer publishes the corpus in dir into a fresh index and serves the whole API, demo
-// page included, the way searchd does.
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// startServer serves the collection in dir, published once per test binary, through the whole
+// API, demo page included, the way searchd does.
 func startServer(t *testing.T, dir string) *httptest.Server {
 	t.Helper()
-	root := t.TempDir()
-	if _, _, err := index.PublishCorpus(t.Context(), dir, root, index.PublishOptions{}); err != nil {
-		t.Fatalf("publish %s: %v", dir, err)
-	}
-	ix, err := index.Open(root)
-	if err != nil {
-		t.Fatalf("open index: %v", err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	h := api.NewServer(ix, api.Options{
-		Logger: zerolog.Nop(),
-		Demo:   web.NewHandler(func() web.About { return web.About{Name: "Test films", Intro: ix.Manifest().Intro} }),
-	})
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
+	return startAPI(t, dir, nil)
 }
 
-var browser struct {
-	once   sync.Once
-	ctx    context.Context // the browser's first tab; tests open their own tabs from it
-	cancel context.CancelFunc
-	err    error
-}
-
-func TestMain(m *testing.M) {
-	flag.Parse()
-	code := m.Run()
-	if browser.cancel != nil {
-		browser.cancel()
-	}
-	os.Exit(code)
-}
-
-// newBrowser returns a new tab of a headless Chromium shared by the package's tests, started
-// on first use. Tabs are isolated enough for these tests and far cheaper than a browser each.
+// newBrowser returns a new tab of the headless Chromium shared by the package's tests.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium not found on PATH (%v): install Debian's chromium (apt-get install -y chromium); the browser tests need it", err)
-	}
-	browser.once.Do(func() {
-		dir, err := os.MkdirTemp("", "web-chromium-")
-		if err != nil {
-			browser.err = err
-			return
-		}
-		opts := []chromedp.ExecAllocatorOption{
-			chromedp.ExecPath(path),
-			chromedp.Flag("headless", true),
-			chromedp.NoSandbox,
-			chromedp.DisableGPU,
-			chromedp.NoFirstRun,
-			chromedp.NoDefaultBrowserCheck,
-			chromedp.Flag("disable-quic", true),
-			chromedp.Flag("disable-background-networking", true),
-			chromedp.Flag("disable-component-update", true),
-			chromedp.Flag("disable-sync", true),
-			chromedp.Flag("disable-extensions", true),
-			chromedp.Flag("disable-dev-shm-usage", true),
-			chromedp.Flag("hide-scrollbars", true),
-			chromedp.UserDataDir(dir),
-			chromedp.WindowSize(1280, 900),
-		}
-		alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		ctx, cancelCtx := chromedp.NewContext(alloc)
-		browser.ctx = ctx
-		browser.cancel = func() {
-			cancelCtx()
-			cancelAlloc()
-			os.RemoveAll(dir)
-		}
-		// The first action starts the browser; its context must not carry a deadline, which
-		// would stop the whole browser.
-		browser.err = chromedp.Do(ctx)
-	})
-	if browser.err != nil {
-		t.Fatalf("start chromium %s: %v", path, browser.err)
-	}
-	tab, cancelTab := chromedp.NewContext(browser.ctx)
-	ctx, cancelTimeout := context.WithTimeout(tab, 30*time.Second)
-	t.Cleanup(func() {
-		cancelTimeout()
-		cancelTab()
-	})
-	return ctx
+	return testkit.Browser(t, 30*time.Second)
 }
 
 const root = `document.querySelector('film-search').shadowRoot`

@@ -29,6 +29,7 @@ import (
 	"filmsearch/internal/api"
 	"filmsearch/internal/corpus"
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 	"filmsearch/web"
 )
 
@@ -119,15 +120,7 @@ func (c *control) release() {
 // startAPI serves the collection in dir like startServer, through c when it is not nil.
 func startAPI(t *testing.T, dir string, c *control) *httptest.Server {
 	t.Helper()
-	root := t.TempDir()
-	if _, _, err := index.PublishCorpus(t.Context(), dir, root, index.PublishOptions{}); err != nil {
-		t.Fatalf("publish %s: %v", dir, err)
-	}
-	ix, err := index.Open(root)
-	if err != nil {
-		t.Fatalf("open index: %v", err)
-	}
-	t.Cleanup(func() { ix.Close() })
+	ix := testkit.Open(t, testkit.Build(t, dir))
 	var h http.Handler = api.NewServer(ix, api.Options{Logger: zerolog.Nop(), RatePerSecond: -1,
 		Demo: web.NewHandler(func() web.About { return web.About{Name: "Test films", Intro: ix.Manifest().Intro} })})
 	if c != nil {

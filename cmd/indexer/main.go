@@ -115,19 +115,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return nil
 		}
 	}
-	src, err := load(cfg.corpus, cfg.check)
+	c, syn, err := index.LoadCorpus(cfg.corpus, cfg.check)
 	if err != nil {
 		return err
 	}
-	c := src.coll
 	printProblems(stderr, "warning", c.Warnings, cfg.verbose)
 	printProblems(stderr, "error", c.Errors, cfg.verbose)
 	if cfg.check {
 		fmt.Fprintf(stdout, "checked %d films: %s, %s\n",
 			c.Count, plural(corpus.CountProblems(c.Errors), "error"), plural(corpus.CountProblems(c.Warnings), "warning"))
-		return invalid(cfg.corpus, c)
+		return index.CorpusErr(cfg.corpus, c)
 	}
-	if err := invalid(cfg.corpus, c); err != nil {
+	if err := index.CorpusErr(cfg.corpus, c); err != nil {
 		fmt.Fprintf(stdout, "indexed 0 films: %s, %s; nothing published\n",
 			plural(corpus.CountProblems(c.Errors), "error"), plural(corpus.CountProblems(c.Warnings), "warning"))
 		return err
@@ -141,7 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	opts := index.PublishOptions{
 		CorpusDigest: c.Digest,
 		Version:      version,
-		Synonyms:     src.syn,
+		Synonyms:     syn,
 		Intro:        c.Intro,
 		Keep:         cfg.keep,
 	}
@@ -170,34 +169,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// source is a loaded collection and its themes.
-type source struct {
-	coll *corpus.Collection
-	syn  *index.Synonyms
-}
-
-// load reads a collection directory, or a single .jsonl/.txt file together with the
-// companies.json and synonyms.json beside it when present, as a directory would be read.
-// Validation findings, a bad synonyms file among them, end up in the collection's Errors and
-// Warnings; only I/O errors are returned. With check, no films are kept, only counted, so a
-// check runs in memory that grows with the number of films, not their size.
-func load(path string, check bool) (source, error) {
-	c, err := corpus.LoadPath(path, check)
-	if err != nil {
-		return source{}, fmt.Errorf("corpus: %w", err)
-	}
-	dir := path
-	if info, err := os.Stat(path); err == nil && !info.IsDir() {
-		dir = filepath.Dir(path)
-	}
-	synPath := filepath.Join(dir, index.SynonymsFile)
-	syn, err := index.LoadSynonyms(synPath)
-	if err != nil {
-		c.Errors = append(c.Errors, corpus.Problem{File: synPath, Reason: err.Error()})
-	}
-	return source{coll: c, syn: syn}, nil
-}
-
 // shownPerKind is how many problems of one kind are printed without --verbose.
 const shownPerKind = 3
 
@@ -217,14 +188,6 @@ func printProblems(w io.Writer, label string, ps []corpus.Problem, verbose bool)
 			fmt.Fprintf(w, "%s: ... %s in all of %q (%d more; --verbose lists them)\n", label, plural(g.Count, label), g.Kind, rest)
 		}
 	}
-}
-
-// invalid returns an error when c has errors; they have been printed one per line already.
-func invalid(path string, c *corpus.Collection) error {
-	if len(c.Errors) == 0 {
-		return nil
-	}
-	return fmt.Errorf("%s: %w: %s", path, corpus.ErrInvalid, plural(corpus.CountProblems(c.Errors), "error"))
 }
 
 func plural(n int, noun string) string {

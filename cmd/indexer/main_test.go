@@ -12,6 +12,7 @@ import (
 	"filmsearch/internal/cli/clitest"
 	"filmsearch/internal/corpus"
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
 
 // runIndexer calls run with env and returns its error and outputs.
@@ -108,6 +109,24 @@ func TestInvalidCorpus(t *testing.T) {
 		}
 		if _, err := os.Stat(root); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("run %v: index root exists (%v); want nothing written", args, err)
+		}
+	}
+}
+
+// TestRefusedLikeSearchd: a collection the indexer refuses is refused with the very error of
+// index.PublishCorpus, which searchd's builds run (cmd/searchd's TestRefusedLikeIndexer checks
+// searchd against it), with --check too.
+func TestRefusedLikeSearchd(t *testing.T) {
+	for _, c := range testkit.RefusedCorpora(t) {
+		_, _, want := index.PublishCorpus(context.Background(), c.Dir, t.TempDir(), index.PublishOptions{})
+		if !errors.Is(want, corpus.ErrInvalid) {
+			t.Fatalf("%s: PublishCorpus = %v; want it refused as invalid", c.Name, want)
+		}
+		for _, args := range [][]string{nil, {"--check"}} {
+			_, _, err := runIndexer(t, nil, append(args, "--corpus", c.Dir, "--index", t.TempDir())...)
+			if err == nil || err.Error() != want.Error() || !errors.Is(err, corpus.ErrInvalid) {
+				t.Errorf("%s: indexer %v = %v; want %v", c.Name, args, err, want)
+			}
 		}
 	}
 }

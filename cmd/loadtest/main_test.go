@@ -14,8 +14,10 @@ import (
 
 	"filmsearch/internal/api"
 	"filmsearch/internal/cli/clitest"
-	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
+
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // TestSaturation drives the real router, with limits far below the offered load, and expects
 // refusals only as 429 and 503: no other 5xx and no broken connection.
@@ -24,15 +26,7 @@ func TestSaturation(t *testing.T) {
 		t.Skip("a 2 s load test")
 	}
 	ctx := context.Background()
-	root := t.TempDir()
-	if _, _, err := index.PublishCorpus(ctx, "../../corpus", root, index.PublishOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := index.Open(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
+	ix := testkit.Index(t)
 	srv := httptest.NewServer(api.NewServer(ix, api.Options{Logger: zerolog.Nop(), MaxConcurrent: 2, RatePerSecond: 200, RateBurst: 50}))
 	defer srv.Close()
 

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
 
 // childBuilds returns the pids of this process's children that are builds.
@@ -125,4 +128,82 @@ func TestAttackReindexKilledForMemory(t *testing.T) {
 		t.Errorf("reindexed build has %d films; want 10", ready.DocCount)
 	}
 	d.stop(t)
+}
+
+// TestRefusedLikeIndexer: searchd's first build and its admin reindex refuse a collection with
+// the very error of index.PublishCorpus, which the indexer's refusal equals (cmd/indexer's
+// TestRefusedLikeSearchd), though they run in a child process.
+func TestRefusedLikeIndexer(t *testing.T) {
+	t.Parallel()
+	refused := testkit.RefusedCorpora(t)
+	for _, c := range refused {
+		_, _, want := index.PublishCorpus(t.Context(), c.Dir, t.TempDir(), index.PublishOptions{})
+		err := run(t.Context(), []string{"--addr", anyPort, "--index", t.TempDir(), "--corpus", c.Dir}, noEnv, io.Discard, io.Discard)
+		if want == nil || err == nil || err.Error() != "initial build: "+want.Error() {
+			t.Errorf("%s: first build = %v; want initial build: %v", c.Name, err, want)
+		}
+	}
+
+	// The admin reindex of a served collection whose files were replaced by a refused one's.
+	const key = "test-admin-key"
+	served := t.TempDir()
+	if err := os.WriteFile(filepath.Join(served, "films.txt"), []byte("Giselle (1975)\nDescription: A tragic love story.\nFact: Filmed at the Bolshoi.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startEnv(t, func(k string) string { return map[string]string{"SEARCHD_ADMIN_KEY": key}[k] },
+		"--index", t.TempDir(), "--corpus", served, "--poll", "1h")
+	client := &http.Client{Timeout: 10 * time.Second}
+	for i, c := range refused {
+		old, _ := filepath.Glob(filepath.Join(served, "*"))
+		for _, f := range old {
+			os.Remove(f)
+		}
+		files, _ := filepath.Glob(filepath.Join(c.Dir, "*"))
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(served, filepath.Base(f)), b, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, _, want := index.PublishCorpus(t.Context(), served, t.TempDir(), index.PublishOptions{})
+		req, _ := http.NewRequest(http.MethodPost, d.base+"/api/admin/reindex", nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("%s: reindex = %d; want 202", c.Name, resp.StatusCode)
+		}
+		if got := reindexFailure(t, d, i+1); want == nil || got != want.Error() {
+			t.Errorf("%s: admin reindex failed with %q; want %v", c.Name, got, want)
+		}
+	}
+	d.stop(t)
+}
+
+// reindexFailure waits for the nth "reindex failed" line of d's log and returns its error.
+func reindexFailure(t *testing.T, d *daemon, n int) string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var failures []string
+		for _, line := range strings.Split(d.stderr.String(), "\n") {
+			var l struct{ Message, Error string }
+			if json.Unmarshal([]byte(line), &l) == nil && strings.HasPrefix(l.Message, "reindex failed") {
+				failures = append(failures, l.Error)
+			}
+		}
+		if len(failures) >= n {
+			return failures[n-1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reindex failure %d within 30s\nstderr:\n%s", n, d.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

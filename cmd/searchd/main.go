@@ -79,12 +79,12 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.BoolVar(&c.rebuildStale, "rebuild-stale", env.Bool("SEARCHD_REBUILD_STALE", true), "rebuild at start-up when the build is not of --corpus or of another index format; false serves it and logs an error (SEARCHD_REBUILD_STALE)")
 	origins := fs.String("cors-origins", env.String("SEARCHD_CORS_ORIGINS", ""), "comma-separated origins allowed to call the API; empty allows any (SEARCHD_CORS_ORIGINS)")
 	fs.DurationVar(&c.poll, "poll", env.Duration("SEARCHD_POLL", 2*time.Second), "how often to look for a new build (SEARCHD_POLL)")
-	fs.DurationVar(&c.searchTimeout, "search-timeout", env.Duration("SEARCHD_SEARCH_TIMEOUT", 2*time.Second), "deadline of one search, and of one InstantSearch batch (SEARCHD_SEARCH_TIMEOUT)")
+	fs.DurationVar(&c.searchTimeout, "search-timeout", env.Duration("SEARCHD_SEARCH_TIMEOUT", api.DefaultSearchTimeout), "deadline of one search, and of one InstantSearch batch (SEARCHD_SEARCH_TIMEOUT)")
 	fs.DurationVar(&c.drainDelay, "drain-delay", env.Duration("SEARCHD_DRAIN_DELAY", 0), "how long /readyz fails before shutdown starts, for load balancers (SEARCHD_DRAIN_DELAY)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", env.Duration("SEARCHD_SHUTDOWN_TIMEOUT", 10*time.Second), "after the drain delay, how long requests in flight may take to finish (SEARCHD_SHUTDOWN_TIMEOUT)")
-	fs.IntVar(&c.maxConcurrent, "max-concurrent", env.Int("SEARCHD_MAX_CONCURRENT", 64), "searches at once before 503 (SEARCHD_MAX_CONCURRENT)")
-	fs.Float64Var(&c.rate, "rate", env.Float("SEARCHD_RATE", 50), "requests per second per client; negative disables (SEARCHD_RATE)")
-	fs.IntVar(&c.burst, "burst", env.Int("SEARCHD_BURST", 100), "request burst per client (SEARCHD_BURST)")
+	fs.IntVar(&c.maxConcurrent, "max-concurrent", env.Int("SEARCHD_MAX_CONCURRENT", api.DefaultMaxConcurrent), "searches at once before 503 (SEARCHD_MAX_CONCURRENT)")
+	fs.Float64Var(&c.rate, "rate", env.Float("SEARCHD_RATE", api.DefaultRatePerSecond), "requests per second per client; negative disables (SEARCHD_RATE)")
+	fs.IntVar(&c.burst, "burst", env.Int("SEARCHD_BURST", api.DefaultRateBurst), "request burst per client (SEARCHD_BURST)")
 	fs.StringVar(&c.trustedProxy, "trusted-proxy", env.String("SEARCHD_TRUSTED_PROXY", ""), "IP of a proxy whose X-Forwarded-For is believed (SEARCHD_TRUSTED_PROXY)")
 	fs.IntVar(&c.cacheEntries, "cache-entries", env.Int("SEARCHD_CACHE_ENTRIES", 1024), "responses kept in the in-process cache; 0 disables (SEARCHD_CACHE_ENTRIES)")
 	fs.DurationVar(&c.cacheMaxAge, "cache-max-age", env.Duration("SEARCHD_CACHE_MAX_AGE", 30*time.Second), "max-age of cacheable answers for browsers, proxies and CDNs (SEARCHD_CACHE_MAX_AGE)")
@@ -137,6 +137,8 @@ func newLogger(format string, stderr io.Writer) zerolog.Logger {
 	return zerolog.New(w).With().Timestamp().Logger()
 }
 
+// run is the whole program; it returns instead of exiting so tests can call it. It reads as
+// searchd's life: listen, open the index, watch for new builds, serve the API, wait for the end.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, showVersion, err := parseFlags(args, getenv, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -150,80 +152,130 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	log := newLogger(cfg.logFormat, stderr)
-	// The live heap is small (tens of MB), so at Go's default the collector runs thousands of
-	// times a second under load. Collecting at 5x the live heap costs about 12 MB and gives
-	// about 45% more searches per second on two cores. GOGC, when set, still decides.
+	tuneGC(getenv)
+	ctx = log.WithContext(ctx)
+
+	s, err := listen(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer s.ln.Close() // a no-op once Serve has closed it
+	ix, rx, err := openIndex(ctx, cfg, log, stderr, s.setStatus)
+	if err != nil {
+		return s.abort(ctx, err)
+	}
+	defer ix.Close()
+	stopWatching := watchBuilds(ctx, cfg, ix, log)
+	defer stopWatching()
+	s.serveAPI(ctx, cfg, ix, rx)
+	return s.wait(ctx, rx)
+}
+
+// tuneGC makes the collector run less often. The live heap is small (tens of MB), so at Go's
+// default the collector runs thousands of times a second under load. Collecting at 5x the live
+// heap costs about 12 MB and gives about 45% more searches per second on two cores. GOGC, when
+// set, still decides.
+func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
-	ctx = log.WithContext(ctx)
+}
 
-	// Listen and serve before anything slow, such as a first build: a busy port fails at once,
-	// and /healthz and /readyz answer (200, and 503 with what searchd is doing) while it runs.
+// server is searchd's HTTP side: the capped listener, the http.Server, and the handler it
+// switches from the start-up answers to the API.
+type server struct {
+	log      zerolog.Logger
+	srv      *http.Server
+	ln       *connLimiter
+	url      string
+	handler  handlerSwitch
+	starting atomic.Pointer[string] // what start-up is doing, for /readyz
+	ready    atomic.Bool
+	errc     chan error // Serve's result
+	timeout  time.Duration
+	drain    time.Duration
+}
+
+// listen listens on cfg.addr and serves at once, before anything slow such as a first build: a
+// busy port fails at once, and /healthz and /readyz answer (200, and 503 with what searchd is
+// doing) while start-up runs. The "listening" log line carries the bound address.
+func listen(ctx context.Context, cfg config, log zerolog.Logger) (*server, error) {
 	tcp, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return nil, fmt.Errorf("listen: %w", err)
 	}
-	defer tcp.Close() // a no-op once Serve has closed it
-	ln := newConnLimiter(tcp, cfg.maxConns, cfg.maxConnsPerClient, cfg.trustedProxy)
-	url := serveURL(ln.Addr())
-	var starting atomic.Pointer[string]
-	setStatus := func(s string) { starting.Store(&s) }
-	setStatus("opening the index")
-	var handler handlerSwitch
-	handler.set(api.NewStarting(log, func() string { return *starting.Load() }))
-	srv := &http.Server{
-		Handler:           &handler,
+	s := &server{log: log, errc: make(chan error, 1), timeout: cfg.shutdownTimeout, drain: cfg.drainDelay}
+	s.ln = newConnLimiter(tcp, cfg.maxConns, cfg.maxConnsPerClient, cfg.trustedProxy)
+	s.url = serveURL(s.ln.Addr())
+	s.setStatus("opening the index")
+	s.handler.set(api.NewStarting(log, func() string { return *s.starting.Load() }))
+	s.srv = &http.Server{
+		Handler:           &s.handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      15 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
-		ConnState:         ln.ConnState,
-		ErrorLog:          nil,
+		ConnState:         s.ln.ConnState,
 		// Requests keep ctx's logger but not its cancellation: ctx ends when shutdown begins,
 		// and the requests still in flight must drain, not fail.
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info().Str("addr", ln.Addr().String()).Str("url", url).Str("version", version).Msg("listening; /healthz answers, /readyz once the index is open")
+	go func() { s.errc <- s.srv.Serve(s.ln) }()
+	log.Info().Str("addr", s.ln.Addr().String()).Str("url", s.url).Str("version", version).Msg("listening; /healthz answers, /readyz once the index is open")
+	return s, nil
+}
 
-	// A reindex outlives the request that asks for it, not searchd: shutdown cancels it.
-	rx := &reindexer{cfg: cfg, log: log, stderr: stderr}
-	ix, stale, err := openOrBuild(ctx, cfg, stderr, setStatus)
-	if err != nil {
-		stopServer(srv, 0, cfg.shutdownTimeout)
-		if ctx.Err() != nil {
-			log.Info().Err(err).Msg("stopped before the index was open; nothing published")
-			return nil
-		}
-		return err
+func (s *server) setStatus(status string) { s.starting.Store(&status) }
+
+// abort stops the server when start-up failed with err. A failure because searchd is being
+// stopped is a clean exit.
+func (s *server) abort(ctx context.Context, err error) error {
+	stopServer(s.srv, 0, s.timeout)
+	if ctx.Err() != nil {
+		s.log.Info().Err(err).Msg("stopped before the index was open; nothing published")
+		return nil
 	}
-	defer ix.Close()
-	rx.ix = ix
+	return err
+}
+
+// openIndex opens the index, building it first when there is none (see openOrBuild), and
+// returns it with the reindexer of the admin endpoint. A stale build is served, and rebuilt in
+// the background when cfg says so.
+func openIndex(ctx context.Context, cfg config, log zerolog.Logger, stderr io.Writer, status func(string)) (*index.Index, *reindexer, error) {
+	ix, stale, err := openOrBuild(ctx, cfg, stderr, status)
+	if err != nil {
+		return nil, nil, err
+	}
+	// A reindex outlives the request that asks for it, not searchd: shutdown cancels it.
+	rx := &reindexer{cfg: cfg, log: log, stderr: stderr, ix: ix}
 	if r, ok := ix.Refused(); ok {
 		log.Error().Err(r.Err).Str("refused_build", r.BuildID).Str("build_id", ix.Manifest().ID).
 			Msg("current build refused; serving the newest good build instead")
 	}
-	if stale.Reason != "" {
-		ev := log.Error()
-		msg := "the served build is stale and --rebuild-stale=false: run `make index` (or indexer) to publish the corpus"
-		if cfg.rebuildStale {
-			ev, msg = log.Warn(), "the served build is stale; rebuilding from the corpus in the background and serving the old build until then"
-			rx.notice.Store(&msg)
-			if err := rx.start(ctx); err != nil {
-				log.Error().Err(err).Msg("could not start the rebuild")
-			}
-		} else {
-			rx.notice.Store(&msg)
-		}
-		ev.Str("reason", stale.Reason).Str("detail", stale.Detail).Str("corpus", cfg.corpus).Msg(msg)
+	if stale.Reason == "" {
+		return ix, rx, nil
 	}
+	ev := log.Error()
+	msg := "the served build is stale and --rebuild-stale=false: run `make index` (or indexer) to publish the corpus"
+	if cfg.rebuildStale {
+		ev, msg = log.Warn(), "the served build is stale; rebuilding from the corpus in the background and serving the old build until then"
+		rx.note(msg)
+		if err := rx.start(ctx); err != nil {
+			log.Error().Err(err).Msg("could not start the rebuild")
+		}
+	} else {
+		rx.note(msg)
+	}
+	ev.Str("reason", stale.Reason).Str("detail", stale.Detail).Str("corpus", cfg.corpus).Msg(msg)
+	return ix, rx, nil
+}
 
+// watchBuilds swaps in new builds as they are published: by polling current every cfg.poll,
+// and at once on SIGHUP. The returned func stops listening for SIGHUP; ctx stops the rest.
+func watchBuilds(ctx context.Context, cfg config, ix *index.Index, log zerolog.Logger) (stop func()) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	go ix.Watch(ctx, cfg.poll)
 	go func() {
 		for {
@@ -239,20 +291,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 		}
 	}()
+	return func() { signal.Stop(hup) }
+}
 
+// serveAPI switches from the start-up answers to the API over ix, and says so.
+func (s *server) serveAPI(ctx context.Context, cfg config, ix *index.Index, rx *reindexer) {
 	// The demo page's title; the introduction comes with each build.
 	about, err := corpus.LoadAbout(collectionDir(cfg.corpus))
 	if err != nil {
-		log.Warn().Err(err).Msg("collection name unreadable; the demo page uses neutral words")
+		s.log.Warn().Err(err).Msg("collection name unreadable; the demo page uses neutral words")
 	}
-	var ready atomic.Bool
 	// One Stats for both protocols, so insights and the dashboard count InstantSearch too.
 	stats := api.NewStats()
-	handler.set(api.NewServer(ix, api.Options{
+	s.handler.set(api.NewServer(ix, api.Options{
 		Stats:          stats,
-		Logger:         log,
+		Logger:         s.log,
 		CORSOrigins:    cfg.corsOrigins,
-		Ready:          ready.Load,
+		Ready:          s.ready.Load,
 		SearchTimeout:  cfg.searchTimeout,
 		MaxConcurrent:  cfg.maxConcurrent,
 		RatePerSecond:  cfg.rate,
@@ -262,32 +317,35 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Reload:         func(context.Context) (bool, error) { return ix.Reload() },
 		Reindex:        func(context.Context) error { return rx.start(ctx) },
 		Demo:           web.NewHandler(func() web.About { return web.About{Name: about.Name, Intro: ix.Manifest().Intro} }),
-		Queries:        algolia.NewQueriesHandler(stats.ObserveInstantSearch(ix), log),
-		FacetValues:    algolia.NewFacetValuesHandler(ix, log),
+		Queries:        algolia.NewQueriesHandler(stats.ObserveInstantSearch(ix), s.log),
+		FacetValues:    algolia.NewFacetValuesHandler(ix, s.log),
 		Version:        version,
 		CacheEntries:   cfg.cacheEntries,
 		CacheMaxAge:    cfg.cacheMaxAge,
 		Notice:         rx.noticeText,
 	}))
 	m := ix.Manifest()
-	ready.Store(true)
-	log.Info().Str("addr", ln.Addr().String()).Str("url", url).Str("build_id", m.ID).Int("doc_count", m.DocCount).Str("version", version).
-		Msg("serving " + url)
+	s.ready.Store(true)
+	s.log.Info().Str("addr", s.ln.Addr().String()).Str("url", s.url).Str("build_id", m.ID).Int("doc_count", m.DocCount).Str("version", version).
+		Msg("serving " + s.url)
+}
 
+// wait serves until ctx ends, then shuts down: /readyz fails first so balancers stop sending,
+// requests in flight drain, and a running reindex is waited for.
+func (s *server) wait(ctx context.Context, rx *reindexer) error {
 	select {
-	case err := <-errc:
+	case err := <-s.errc:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	// Fail /readyz first so balancers stop sending, then drain with a fresh context: ctx is
-	// already cancelled and would drain nothing.
-	ready.Store(false)
-	log.Info().Dur("drain_delay", cfg.drainDelay).Msg("shutting down")
-	if err := stopServer(srv, cfg.drainDelay, cfg.shutdownTimeout); err != nil {
+	s.ready.Store(false)
+	s.log.Info().Dur("drain_delay", s.drain).Msg("shutting down")
+	// stopServer drains with a fresh context: ctx is already cancelled and would drain nothing.
+	if err := stopServer(s.srv, s.drain, s.timeout); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	rx.wait()
-	log.Info().Msg("stopped")
+	s.log.Info().Msg("stopped")
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"os/signal"
 	"syscall"
 	"testing"
+
+	"filmsearch/internal/testkit"
 )
 
 // TestMain lets the test binary stand in for searchd's binary when run starts a child build:
@@ -17,5 +19,5 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	testkit.Main(m)
 }

@@ -45,16 +45,32 @@ func (b *lockedBuffer) String() string {
 
 func noEnv(string) string { return "" }
 
-// freeAddr returns a loopback address nobody listens on right now.
-func freeAddr(t *testing.T) string {
+// anyPort makes run listen on a loopback port the kernel chooses; boundAddr reads which.
+const anyPort = "127.0.0.1:0"
+
+// boundAddr waits for run's "listening" log line in stderr and returns the address it names:
+// searchd listens on anyPort, so no other process can take the port between choosing and
+// binding it. It fails t if run returns first.
+func boundAddr(t *testing.T, stderr *lockedBuffer, done chan error) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for _, line := range strings.Split(stderr.String(), "\n") {
+			var l struct{ Message, Addr string }
+			if json.Unmarshal([]byte(line), &l) == nil && strings.HasPrefix(l.Message, "listening") && l.Addr != "" {
+				return l.Addr
+			}
+		}
+		select {
+		case err := <-done:
+			done <- err // for the test's cleanup
+			t.Fatalf("run returned before listening: %v\nstderr:\n%s", err, stderr)
+		case <-time.After(5 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no listening line within 30s\nstderr:\n%s", stderr)
+		}
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
 }
 
 // daemon is searchd started by run in the background.
@@ -65,8 +81,8 @@ type daemon struct {
 	done   chan error
 }
 
-// start runs searchd with args plus --addr on a free port, and waits until /readyz answers 200.
-// The test's cleanup stops it if the test has not.
+// start runs searchd with args plus --addr on a port of its choosing, and waits until /readyz
+// answers 200. The test's cleanup stops it if the test has not.
 func start(t *testing.T, args ...string) *daemon {
 	t.Helper()
 	return startEnv(t, noEnv, args...)
@@ -75,10 +91,9 @@ func start(t *testing.T, args ...string) *daemon {
 // startEnv is start with an environment.
 func startEnv(t *testing.T, getenv func(string) string, args ...string) *daemon {
 	t.Helper()
-	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &daemon{base: "http://" + addr, stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
-	args = append([]string{"--addr", addr}, args...)
+	d := &daemon{stderr: &lockedBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	args = append([]string{"--addr", anyPort}, args...)
 	go func() { d.done <- run(ctx, args, getenv, io.Discard, d.stderr) }()
 	t.Cleanup(func() {
 		cancel()
@@ -88,6 +103,7 @@ func startEnv(t *testing.T, getenv func(string) string, args ...string) *daemon 
 			t.Error("searchd did not stop within 15s of cancel")
 		}
 	})
+	d.base = "http://" + boundAddr(t, d.stderr, d.done)
 
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -391,7 +407,7 @@ func TestRunBusyPort(t *testing.T) {
 
 func TestRunEnvironment(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
+	const addr = "127.0.0.1:8081"
 	env := map[string]string{"SEARCHD_ADDR": "127.0.0.1:1", "SEARCHD_INDEX": t.TempDir(), "SEARCHD_CORPUS": corpusDir, "SEARCHD_POLL": "1h"}
 	c, _, err := parseFlags([]string{"--addr", addr}, func(k string) string { return env[k] }, io.Discard, io.Discard)
 	if err != nil {

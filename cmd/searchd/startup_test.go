@@ -48,15 +48,14 @@ func writeCorpus(t *testing.T, dir string, n int, extra ...string) {
 func TestRunAnswersDuringFirstBuild(t *testing.T) {
 	corpusPath := t.TempDir()
 	writeCorpus(t, corpusPath, 4000)
-	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stderr := &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", addr, "--index", t.TempDir(), "--corpus", filepath.Join(corpusPath, "films.jsonl")}, noEnv, io.Discard, stderr)
+		done <- run(ctx, []string{"--addr", anyPort, "--index", t.TempDir(), "--corpus", filepath.Join(corpusPath, "films.jsonl")}, noEnv, io.Discard, stderr)
 	}()
-	base := "http://" + addr
+	base := "http://" + boundAddr(t, stderr, done)
 	var sawStarting, sawHealthy bool
 	deadline := time.Now().Add(60 * time.Second)
 	for {

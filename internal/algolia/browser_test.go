@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -22,6 +21,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
 
 const npmDir = "testdata/instantsearch"
@@ -54,19 +54,6 @@ func (c *corsRecorder) wrap(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-func browserPath(t *testing.T) string {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Fatal("no Chromium: install it (apt-get install -y chromium) or set CHROMIUM to its path")
-	return ""
 }
 
 // pageState is what the page shows, read from the DOM.
@@ -141,7 +128,7 @@ func needNPM(t *testing.T, files ...string) {
 // is served as /bundle/. Everything stops when t ends.
 func openBrowser(t *testing.T, ix *index.Index, bundles string) *browser {
 	t.Helper()
-	chromium := browserPath(t)
+	ctx := testkit.Browser(t, 90*time.Second)
 	b := &browser{t: t, ix: ix, cors: &corsRecorder{}}
 	r := mux.NewRouter()
 	r.Handle("/1/indexes/*/queries", NewQueriesHandler(ix, zerolog.Nop())).Methods(http.MethodPost)
@@ -165,22 +152,6 @@ func openBrowser(t *testing.T, ix *index.Index, bundles string) *browser {
 	t.Cleanup(site.Close)
 	b.site, b.api = site.URL, api.URL
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], // headless, no first run, ...
-		chromedp.ExecPath(chromium),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelBrowser := chromedp.NewContext(actx)
-	t.Cleanup(cancelBrowser)
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel)
 	b.ctx = ctx
 	err := chromedp.Listen(ctx, func(ev any) {
 		if e, ok := ev.(*runtime.EventExceptionThrown); ok {
@@ -195,7 +166,7 @@ func openBrowser(t *testing.T, ix *index.Index, bundles string) *browser {
 		}
 	})
 	if err != nil {
-		t.Fatalf("start %s: %v", chromium, err)
+		t.Fatalf("listen to the page's exceptions: %v", err)
 	}
 	return b
 }
@@ -329,9 +300,7 @@ func total(n int) func(pageState) bool { return func(st pageState) bool { return
 // TestInstantSearchBrowser drives the real InstantSearch.js, from npm, in headless Chromium
 // against the handlers, and checks that what it shows agrees with index.Search.
 func TestInstantSearchBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	testkit.Chromium(t) // skips under -short before the npm files are looked for
 	needNPM(t, "node_modules/instantsearch.js/dist/instantsearch.production.min.js",
 		"node_modules/algoliasearch/dist/lite/builds/browser.umd.js")
 	b := openBrowser(t, testIndex(t), "")

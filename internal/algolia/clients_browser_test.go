@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
 
 var (
@@ -30,7 +31,9 @@ func bundleClients(t *testing.T) string {
 	needNPM(t, "node_modules/.bin/esbuild", "node_modules/@algolia/autocomplete-js/package.json",
 		"node_modules/react-instantsearch/package.json", "node_modules/react-dom/package.json")
 	bundleOnce.Do(func() {
-		bundleDir = filepath.Join(tempRoot, "bundle")
+		if bundleDir, bundleErr = testkit.MkdirTemp("bundle-"); bundleErr != nil {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		cmd := exec.CommandContext(ctx, filepath.Join("node_modules", ".bin", "esbuild"),
@@ -84,9 +87,7 @@ const readAutocomplete = `(() => {
 // algoliasearch v5 lite client, as pinned in npmDir, in headless Chromium: its suggestions are
 // the index's first hits for the query, with the index's matches in <mark>.
 func TestAutocompleteBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	testkit.Chromium(t) // skips under -short before the clients are bundled
 	b := openBrowser(t, testIndex(t), bundleClients(t))
 	defer b.done()
 	b.open("autocomplete.html")
@@ -138,9 +139,7 @@ func TestAutocompleteBrowser(t *testing.T) {
 // hits as it says. On the native API's disjunctive counts (commit 4844edc) it offered the
 // 1960s and 1980s beside a chosen 1970s, which give no hit.
 func TestReactInstantSearchBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
+	testkit.Chromium(t) // skips under -short before the clients are bundled
 	b := openBrowser(t, testIndex(t), bundleClients(t))
 	defer b.done()
 	b.open("react.html")

@@ -9,10 +9,10 @@ import (
 	"filmsearch/internal/index"
 )
 
-// Years a film can have; filters outside them match nothing.
+// Years a query may name (the index's); filters outside them match nothing.
 const (
-	minYear = 1
-	maxYear = 9999
+	minYear = index.MinYear
+	maxYear = index.MaxYear
 )
 
 // facetOf maps an Algolia attribute name to the index facet, "" when it is not one.

@@ -1,13 +1,10 @@
 package algolia
 
 import (
-	"context"
-	"os"
-	"path/filepath"
-	"sync"
 	"testing"
 
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
 
 // apostropheFilm is a film whose title must reach the reader unescaped. Its year keeps the
@@ -26,98 +23,17 @@ const castFilms = `{"id":"anna-on-the-ice-1950","title":"Anna on the Ice","year"
 {"id":"bright-stage-1972","title":"Bright Stage","year":1972,"description":"A film of a theatre's hundredth season.","facts":[],"companies":["Mosfilm"]}
 `
 
-var (
-	castOnce sync.Once
-	castIx   *index.Index
-	castErr  error
-)
-
-// castIndex returns an index of castFilms, built once for the package and safe to share.
+// castIndex returns an index of castFilms, built once for the package.
 func castIndex(t testing.TB) *index.Index {
 	t.Helper()
-	castOnce.Do(func() {
-		dir := filepath.Join(tempRoot, "cast")
-		src := filepath.Join(dir, "corpus")
-		if castErr = os.MkdirAll(src, 0o755); castErr != nil {
-			return
-		}
-		if castErr = os.WriteFile(filepath.Join(src, "films.jsonl"), []byte(castFilms), 0o644); castErr != nil {
-			return
-		}
-		root := filepath.Join(dir, "index")
-		if _, _, castErr = index.PublishCorpus(context.Background(), src, root, index.PublishOptions{}); castErr == nil {
-			castIx, castErr = index.Open(root)
-		}
-	})
-	if castErr != nil {
-		t.Fatalf("build the cast index: %v", castErr)
-	}
-	return castIx
+	return testkit.Open(t, testkit.Build(t, testkit.Corpus(t, "cast", false, map[string]string{"films.jsonl": castFilms})))
 }
 
-var (
-	sharedOnce sync.Once
-	sharedIx   *index.Index
-	sharedErr  error
-	tempRoot   string
-)
+func TestMain(m *testing.M) { testkit.Main(m) }
 
-// TestMain keeps the shared index in one temp dir removed at exit; t.TempDir cannot outlive the
-// first test that would create it.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "algolia-test-")
-	if err != nil {
-		panic(err)
-	}
-	tempRoot = dir
-	code := m.Run()
-	for _, ix := range []*index.Index{sharedIx, castIx} {
-		if ix != nil {
-			ix.Close()
-		}
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// testIndex returns an index of the collection in ../../corpus plus apostropheFilm, built once
-// for the package. It is read-only and safe to share between parallel tests.
+// testIndex returns an index of the collection in corpus/ plus apostropheFilm, built once for
+// the package.
 func testIndex(t testing.TB) *index.Index {
 	t.Helper()
-	sharedOnce.Do(func() { sharedIx, sharedErr = buildIndex(tempRoot) })
-	if sharedErr != nil {
-		t.Fatalf("build test index: %v", sharedErr)
-	}
-	return sharedIx
-}
-
-func buildIndex(dir string) (*index.Index, error) {
-	src := filepath.Join(dir, "corpus")
-	if err := os.MkdirAll(src, 0o755); err != nil {
-		return nil, err
-	}
-	entries, err := os.ReadDir("../../corpus")
-	if err != nil {
-		return nil, err
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join("../../corpus", e.Name()))
-		if err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(src, e.Name()), data, 0o644); err != nil {
-			return nil, err
-		}
-	}
-	if err := os.WriteFile(filepath.Join(src, "zz-apostrophe.txt"), []byte(apostropheFilm), 0o644); err != nil {
-		return nil, err
-	}
-	root := filepath.Join(dir, "index")
-	if _, _, err := index.PublishCorpus(context.Background(), src, root, index.PublishOptions{}); err != nil {
-		return nil, err
-	}
-	return index.Open(root)
+	return testkit.Open(t, testkit.Build(t, testkit.Corpus(t, "apostrophe", true, map[string]string{"zz-apostrophe.txt": apostropheFilm})))
 }

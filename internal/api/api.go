@@ -32,11 +32,11 @@ type Options struct {
 	// it off when shutdown begins, so load balancers drain first.
 	Ready func() bool
 
-	SearchTimeout  time.Duration // per search, and per InstantSearch batch; 0 means 2s
+	SearchTimeout  time.Duration // per search, and per InstantSearch batch; 0 means DefaultSearchTimeout
 	BodyTimeout    time.Duration // to receive a request body; 0 means 5s
-	MaxConcurrent  int           // searches at once; 0 means 64
-	RatePerSecond  float64       // per client; 0 means 50, negative disables
-	RateBurst      int           // per client; 0 means 100
+	MaxConcurrent  int           // searches at once; 0 means DefaultMaxConcurrent
+	RatePerSecond  float64       // per client; 0 means DefaultRatePerSecond, negative disables
+	RateBurst      int           // per client; 0 means DefaultRateBurst
 	TrustedProxyIP string        // when set, X-Forwarded-For is believed from this peer only
 
 	// AdminKey enables the admin endpoints; empty turns them off (404).
@@ -66,21 +66,30 @@ type Options struct {
 	FacetValues http.Handler // POST /1/indexes/{index}/facets/{facet}/query
 }
 
+// Defaults of the Options that searchd's flags set: the flags default to them, and the README
+// states them (TestLimitsDocumented).
+const (
+	DefaultSearchTimeout = 2 * time.Second
+	DefaultMaxConcurrent = 64
+	DefaultRatePerSecond = 50
+	DefaultRateBurst     = 100
+)
+
 func (o *Options) defaults() {
 	if o.SearchTimeout <= 0 {
-		o.SearchTimeout = 2 * time.Second
+		o.SearchTimeout = DefaultSearchTimeout
 	}
 	if o.BodyTimeout <= 0 {
 		o.BodyTimeout = defaultBodyTimeout
 	}
 	if o.MaxConcurrent <= 0 {
-		o.MaxConcurrent = 64
+		o.MaxConcurrent = DefaultMaxConcurrent
 	}
 	if o.RatePerSecond == 0 {
-		o.RatePerSecond = 50
+		o.RatePerSecond = DefaultRatePerSecond
 	}
 	if o.RateBurst <= 0 {
-		o.RateBurst = 100
+		o.RateBurst = DefaultRateBurst
 	}
 }
 

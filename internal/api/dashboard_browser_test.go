@@ -9,7 +9,6 @@ import (
 	"flag"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,47 +18,11 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/rs/zerolog"
+
+	"filmsearch/internal/testkit"
 )
 
 var shots = flag.String("shots", "", "save screenshots of the dashboard (desktop and phone) in this directory")
-
-// chromium starts a headless Chromium for one test and returns a tab with a deadline.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	path := os.Getenv("CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	if _, err := exec.LookPath(path); err != nil {
-		t.Fatalf("chromium not found at %s (%v): install Debian's chromium, or set CHROMIUM", path, err)
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	)
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	if err := chromedp.Do(browser); err != nil { // starts the browser, without a deadline
-		t.Fatalf("start chromium: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(browser, 60*time.Second)
-	t.Cleanup(func() {
-		cancel()
-		cancelBrowser()
-		cancelAlloc()
-	})
-	return ctx
-}
 
 type dashboardView struct {
 	Title      string
@@ -88,16 +51,13 @@ const readDashboard = `JSON.stringify({
 })`
 
 func TestBrowserDashboard(t *testing.T) {
-	if testing.Short() {
-		t.Skip("drives Chromium")
-	}
+	ctx := testkit.Browser(t, 60*time.Second)
 	const key = "browser-test-key"
 	srv := newServer(testIndex(t), Options{Logger: zerolog.Nop(), AdminKey: key, Version: "test", CacheEntries: 64})
 	fillDay(srv, time.Now())
 	ts := httptest.NewServer(srv.routes())
 	defer ts.Close()
 
-	ctx := chromium(t)
 	setup := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
 			return err

@@ -52,11 +52,11 @@ func FuzzParseSearch(f *testing.F) {
 		case !slices.Contains([]string{"", index.SortRelevance, index.SortYear, index.SortYearDesc, index.SortTitle}, req.Sort):
 			t.Fatalf("parseSearch(%q): sort %q", raw, req.Sort)
 		case len(req.Companies) > maxRepeats || len(req.Decades) > maxRepeats || len(req.Years) > maxRepeats,
-			len(req.Companies)+len(req.Decades)+len(req.Years) > maxFilters:
+			len(req.Companies)+len(req.Decades)+len(req.Years) > index.MaxFilters:
 			t.Fatalf("parseSearch(%q): %d companies, %d decades, %d years", raw, len(req.Companies), len(req.Decades), len(req.Years))
 		}
 		for _, y := range append([]int{req.YearMin, req.YearMax}, req.Years...) {
-			if y != 0 && (y < minYear || y > maxYear) {
+			if y != 0 && (y < index.MinYear || y > index.MaxYear) {
 				t.Fatalf("parseSearch(%q): year %d", raw, y)
 			}
 		}

@@ -93,7 +93,7 @@ func (s *server) handleSimilar() http.Handler {
 			return
 		}
 		p := newParams(r.URL.RawQuery, "page", "per_page")
-		perPage := p.int("per_page", 10, 1, index.MaxPerPage)
+		perPage := p.int("per_page", index.DefaultPerPage, 1, index.MaxPerPage)
 		page := p.int("page", 1, 1, index.MaxDepth)
 		if p.err == nil && page*perPage > index.MaxDepth {
 			p.fail(paramError("page", "page*per_page must be at most %d", index.MaxDepth))

@@ -1,43 +1,20 @@
 package api
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
 
-var (
-	buildOnce sync.Once
-	buildRoot string
-	buildErr  error
-)
+func TestMain(m *testing.M) { testkit.Main(m) }
 
-// testIndex opens the collection in corpus/, published once per test binary into a temp dir.
-func testIndex(t testing.TB) *index.Index {
-	t.Helper()
-	buildOnce.Do(func() {
-		buildRoot, buildErr = os.MkdirTemp("", "api-test-")
-		if buildErr == nil {
-			_, _, buildErr = index.PublishCorpus(context.Background(), "../../corpus", buildRoot, index.PublishOptions{Version: "test"})
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	ix, err := index.Open(buildRoot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ix.Close() })
-	return ix
-}
+// testIndex opens the collection in corpus/, published once per test binary.
+func testIndex(t testing.TB) *index.Index { return testkit.Index(t) }
 
 // newTestHandler serves the collection through the real router. Rate limiting is off unless
 // opts sets it, so tests may send many requests.
@@ -56,12 +33,4 @@ func get(t testing.TB, h http.Handler, target string) *httptest.ResponseRecorder
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
 	return rec
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildRoot != "" {
-		os.RemoveAll(buildRoot)
-	}
-	os.Exit(code)
 }

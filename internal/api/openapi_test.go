@@ -11,9 +11,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -277,30 +279,95 @@ func clipBody(s string) string {
 	return s
 }
 
-// TestLimitsDocumented ties the query limits to their one home, the index's constants: the
-// OpenAPI document and the README state the same numbers.
+// TestLimitsDocumented ties the limits and defaults to their one home, the constants of the
+// index (internal/index/limits.go) and of this package: the OpenAPI document and the README
+// state the same numbers. searchd's TestHelp ties its flag defaults to the README.
 func TestLimitsDocumented(t *testing.T) {
 	doc, _ := loadOpenAPI(t)
-	for _, path := range []string{"/api/search", "/api/suggest"} {
+	schema := func(path, name string) *openapi3.Schema {
+		t.Helper()
 		for _, p := range doc.Paths.Find(path).Get.Parameters {
-			if p.Value.Name != "q" {
-				continue
-			}
-			if got := p.Value.Schema.Value.MaxLength; got == nil || *got != index.MaxQueryBytes {
-				t.Errorf("openapi.json %s q maxLength = %v; want index.MaxQueryBytes = %d", path, got, index.MaxQueryBytes)
+			if p.Value.Name == name {
+				return p.Value.Schema.Value
 			}
 		}
+		t.Fatalf("openapi.json: %s has no parameter %s", path, name)
+		return nil
 	}
+	type bounds struct {
+		min, max, def any // nil: not checked
+	}
+	num := func(f *float64) any {
+		if f == nil {
+			return nil
+		}
+		return int(*f)
+	}
+	def := func(v any) any {
+		if f, ok := v.(float64); ok {
+			return int(f)
+		}
+		return v
+	}
+	for _, tt := range []struct {
+		path, param string
+		want        bounds
+	}{
+		{"/api/search", "page", bounds{1, index.MaxDepth, 1}},
+		{"/api/search", "per_page", bounds{1, index.MaxPerPage, index.DefaultPerPage}},
+		{"/api/search", "facet_size", bounds{1, index.MaxFacetSize, index.DefaultFacetSize}},
+		{"/api/search", "year_min", bounds{index.MinYear, index.MaxYear, nil}},
+		{"/api/search", "year_max", bounds{index.MinYear, index.MaxYear, nil}},
+		{"/api/suggest", "limit", bounds{1, index.MaxSuggestions, index.MaxSuggestions}},
+		{"/api/films/{id}/similar", "page", bounds{1, index.MaxDepth, 1}},
+		{"/api/films/{id}/similar", "per_page", bounds{1, index.MaxPerPage, index.DefaultPerPage}},
+	} {
+		s := schema(tt.path, tt.param)
+		got := bounds{num(s.Min), num(s.Max), def(s.Default)}
+		if tt.want.def == nil {
+			got.def = nil
+		}
+		if got != tt.want {
+			t.Errorf("openapi.json %s %s: minimum, maximum, default = %v; want %v", tt.path, tt.param, got, tt.want)
+		}
+	}
+	for _, path := range []string{"/api/search", "/api/suggest"} {
+		if got := schema(path, "q").MaxLength; got == nil || *got != index.MaxQueryBytes {
+			t.Errorf("openapi.json %s q maxLength = %v; want index.MaxQueryBytes = %d", path, got, index.MaxQueryBytes)
+		}
+	}
+	for _, name := range []string{"company", "genre", "decade", "year"} {
+		if got := schema("/api/search", name).MaxItems; got == nil || *got != maxRepeats {
+			t.Errorf("openapi.json %s maxItems = %v; want maxRepeats = %d", name, got, maxRepeats)
+		}
+	}
+	if y := schema("/api/search", "year").Items.Value; num(y.Min) != index.MinYear || num(y.Max) != index.MaxYear {
+		t.Errorf("openapi.json year items %v..%v; want %d..%d", num(y.Min), num(y.Max), index.MinYear, index.MaxYear)
+	}
+	pattern := regexp.MustCompile(schema("/api/search", "decade").Items.Value.Pattern)
+	for y := 1000; y <= 2500; y += 10 {
+		if d := fmt.Sprintf("%ds", y); pattern.MatchString(d) != isDecade(d) {
+			t.Errorf("openapi.json decade pattern matches %s: %v; the API accepts it: %v", d, pattern.MatchString(d), isDecade(d))
+		}
+	}
+
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
 		fmt.Sprintf("At most %d bytes and %d words besides stop words", index.MaxQueryBytes, index.MaxQueryTerms),
-		fmt.Sprintf("`q` at most %d bytes", index.MaxQueryBytes),
+		fmt.Sprintf("`q` at most %d bytes, every other parameter value at most %d", index.MaxQueryBytes, maxValueBytes),
 		fmt.Sprintf("`q` at most %d terms besides stop words", index.MaxQueryTerms),
 		fmt.Sprintf("1..%d per page", index.MaxPerPage),
 		fmt.Sprintf("`page*per_page` ≤ %d", index.MaxDepth),
+		fmt.Sprintf("`per_page` 1..%d (default %d), `page × per_page` ≤ %d", index.MaxPerPage, index.DefaultPerPage, index.MaxDepth),
+		fmt.Sprintf("`facet_size` 1..%d (default %d); `year`, `year_min`, `year_max` %d..%d", index.MaxFacetSize, index.DefaultFacetSize, index.MinYear, index.MaxYear),
+		fmt.Sprintf("each at most %d values, at most %d together", maxRepeats, index.MaxFilters),
+		fmt.Sprintf("`limit` 1..%d", index.MaxSuggestions),
+		fmt.Sprintf("| %d s | 503 `unavailable`", DefaultSearchTimeout/time.Second),
+		fmt.Sprintf("| %d | 503 `unavailable`, `Retry-After: 1` | `--max-concurrent`", DefaultMaxConcurrent),
+		fmt.Sprintf("| %d req/s, burst %d |", DefaultRatePerSecond, DefaultRateBurst),
 	} {
 		if !bytes.Contains(readme, []byte(want)) {
 			t.Errorf("README lacks %q", want)

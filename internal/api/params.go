@@ -1,8 +1,8 @@
 package api
 
 import (
+	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -10,16 +10,12 @@ import (
 	"filmsearch/internal/index"
 )
 
-// Parameter limits of the native API.
+// Parameter limits of the native API; the query, paging, filter and year limits are the
+// index's (internal/index/limits.go).
 const (
 	maxValueBytes = 512
 	maxRepeats    = 20
-	maxFilters    = 50 // company, genre, decade and year values together: the index refuses more
-	minYear       = 1888
-	maxYear       = 2100
 )
-
-var decadeRE = regexp.MustCompile(`^1[89][0-9]0s$|^20[0-9]0s$|^2100s$`)
 
 // params reads query parameters strictly: every parameter must be known, single-valued ones
 // must appear once, and every value must be valid UTF-8 without NUL bytes.
@@ -137,13 +133,13 @@ func parseSearch(raw string) (index.Request, *Error) {
 	name := func(s string) bool { return strings.TrimSpace(s) != "" && len(s) <= 100 }
 	req.Companies = p.list("company", name, "a company name")
 	req.Genres = p.list("genre", name, "a genre name")
-	req.Decades = p.list("decade", decadeRE.MatchString, `a decade like "1970s"`)
-	for _, s := range p.list("year", isYear, "a year from 1888 to 2100") {
+	req.Decades = p.list("decade", isDecade, `a decade like "1970s"`)
+	for _, s := range p.list("year", isYear, fmt.Sprintf("a year from %d to %d", index.MinYear, index.MaxYear)) {
 		y, _ := strconv.Atoi(s)
 		req.Years = append(req.Years, y)
 	}
-	if n := len(req.Companies) + len(req.Genres) + len(req.Decades) + len(req.Years); n > maxFilters {
-		p.fail(paramError("company", "at most %d company, genre, decade and year values together", maxFilters))
+	if n := len(req.Companies) + len(req.Genres) + len(req.Decades) + len(req.Years); n > index.MaxFilters {
+		p.fail(paramError("company", "at most %d company, genre, decade and year values together", index.MaxFilters))
 	}
 	req.Match = p.str("match")
 	switch req.Match {
@@ -151,8 +147,8 @@ func parseSearch(raw string) (index.Request, *Error) {
 	default:
 		p.fail(paramError("match", "match must be most or all"))
 	}
-	req.YearMin = p.int("year_min", 0, minYear, maxYear)
-	req.YearMax = p.int("year_max", 0, minYear, maxYear)
+	req.YearMin = p.int("year_min", 0, index.MinYear, index.MaxYear)
+	req.YearMax = p.int("year_max", 0, index.MinYear, index.MaxYear)
 	if req.YearMin != 0 && req.YearMax != 0 && req.YearMin > req.YearMax {
 		p.fail(paramError("year_min", "year_min must not be after year_max"))
 	}
@@ -162,16 +158,25 @@ func parseSearch(raw string) (index.Request, *Error) {
 	default:
 		p.fail(paramError("sort", "sort must be one of relevance, year, -year, title"))
 	}
-	req.PerPage = p.int("per_page", 10, 1, index.MaxPerPage)
+	req.PerPage = p.int("per_page", index.DefaultPerPage, 1, index.MaxPerPage)
 	req.Page = p.int("page", 1, 1, index.MaxDepth)
 	if p.err == nil && req.Page*req.PerPage > index.MaxDepth {
 		p.fail(paramError("page", "page*per_page must be at most %d", index.MaxDepth))
 	}
-	req.FacetSize = p.int("facet_size", 10, 1, index.MaxFacetSize)
+	req.FacetSize = p.int("facet_size", index.DefaultFacetSize, 1, index.MaxFacetSize)
 	return req, p.err
 }
 
 func isYear(s string) bool {
 	n, err := strconv.Atoi(s)
-	return err == nil && n >= minYear && n <= maxYear && strconv.Itoa(n) == s
+	return err == nil && n >= index.MinYear && n <= index.MaxYear && strconv.Itoa(n) == s
+}
+
+// isDecade accepts a decade like "1970s" from the century of index.MinYear to index.MaxYear.
+func isDecade(s string) bool {
+	if len(s) != 5 || !strings.HasSuffix(s, "0s") {
+		return false
+	}
+	n, err := strconv.Atoi(s[:4])
+	return err == nil && strconv.Itoa(n) == s[:4] && n >= index.MinYear/100*100 && n <= index.MaxYear
 }

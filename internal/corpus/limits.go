@@ -3,6 +3,7 @@ package corpus
 import (
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -27,6 +28,12 @@ const (
 	// one last problem, so a file of a million bad lines reports in bounded memory.
 	MaxProblems = 1000
 )
+
+// MinYear is the earliest valid year of a film: the first surviving motion picture.
+const MinYear = 1888
+
+// MaxYear returns the latest valid year of a film, next year, so announced films fit.
+func MaxYear() int { return time.Now().Year() + 1 }
 
 // fieldProblem returns why s cannot be the value of a field, or "".
 func fieldProblem(s string) string {

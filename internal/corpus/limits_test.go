@@ -173,3 +173,24 @@ func TestAttackInvisibleTitle(t *testing.T) {
 		}
 	}
 }
+
+// TestLimitsDocumented ties the README's account of the corpus limits to the constants above.
+func TestLimitsDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := strings.Join(strings.Fields(string(b)), " ") // the paragraph wraps anywhere
+	for _, want := range []string{
+		fmt.Sprintf("a value (title, description, one fact, one company) at most %d KiB", MaxFieldBytes>>10),
+		fmt.Sprintf("a film (its JSON line, or its card) at most %d KiB", MaxFilmBytes>>10),
+		fmt.Sprintf("at most %d facts, companies, genres or cast names per film", MaxListItems),
+		fmt.Sprintf("a file at most %d GiB", MaxFileBytes>>30),
+		fmt.Sprintf("at most %d,%03d errors and %[1]d,%03[2]d warnings", MaxProblems/1000, MaxProblems%1000),
+		fmt.Sprintf("a year from %d to next year", MinYear),
+	} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("README lacks %q", want)
+		}
+	}
+}

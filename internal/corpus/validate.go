@@ -5,15 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
-
-// MinYear is the earliest valid year: the first surviving motion picture.
-const MinYear = 1888
-
-// MaxYear returns the latest valid year, next year, so announced films fit.
-func MaxYear() int { return time.Now().Year() + 1 }
 
 // maxIDLen bounds ids so they fit URLs and index keys.
 const maxIDLen = 128

@@ -13,20 +13,43 @@ import (
 // SynonymsFile is the name of the themes file in a corpus directory.
 const SynonymsFile = corpus.SynonymsFile
 
-// PublishCorpus loads the collection at path (a directory, or one .txt/.jsonl file with the
-// companies.json and synonyms.json beside it), refuses it if it has errors, and publishes it
-// under root with the corpus's synonyms. The collection is returned even on a build error, so
-// callers can report its warnings.
-func PublishCorpus(ctx context.Context, path, root string, opts PublishOptions) (Manifest, *corpus.Collection, error) {
-	c, err := corpus.LoadPath(path, false)
+// LoadCorpus reads the collection at path (a directory, or one .txt/.jsonl file with the
+// companies.json and synonyms.json beside it) and its synonyms. It is the one reader of every
+// build path (the indexer, searchd's first build and stale rebuild, the admin reindex), so that
+// they accept and refuse the same collections: findings, a bad synonyms file among them, are in
+// the collection's Errors and Warnings, and CorpusErr turns them into the refusal. Only I/O
+// errors are returned. With check, films are counted, not kept.
+func LoadCorpus(path string, check bool) (*corpus.Collection, *Synonyms, error) {
+	c, err := corpus.LoadPath(path, check)
 	if err != nil {
-		return Manifest{}, nil, fmt.Errorf("load corpus: %w", err)
+		return nil, nil, fmt.Errorf("load corpus: %w", err)
 	}
+	synPath := filepath.Join(corpusDir(path), SynonymsFile)
+	syn, err := LoadSynonyms(synPath)
+	if err != nil {
+		c.Errors = append(c.Errors, corpus.Problem{File: synPath, Reason: err.Error()})
+	}
+	return c, syn, nil
+}
+
+// CorpusErr is the refusal of the collection loaded from path by LoadCorpus: nil when it has no
+// errors, else an error that wraps corpus.ErrInvalid and lists the first few.
+func CorpusErr(path string, c *corpus.Collection) error {
 	if err := c.Err(); err != nil {
-		return Manifest{}, c, fmt.Errorf("corpus %s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	syn, err := LoadSynonyms(filepath.Join(corpusDir(path), SynonymsFile))
+	return nil
+}
+
+// PublishCorpus loads the collection at path with LoadCorpus, refuses it if it has errors
+// (CorpusErr), and publishes it under root with the corpus's synonyms. The collection is
+// returned even on a build error, so callers can report its warnings.
+func PublishCorpus(ctx context.Context, path, root string, opts PublishOptions) (Manifest, *corpus.Collection, error) {
+	c, syn, err := LoadCorpus(path, false)
 	if err != nil {
+		return Manifest{}, nil, err
+	}
+	if err := CorpusErr(path, c); err != nil {
 		return Manifest{}, c, err
 	}
 	opts.CorpusDigest = c.Digest

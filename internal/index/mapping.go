@@ -44,7 +44,7 @@ const (
 	fCompany      = "company"
 	fGenre        = "genre" // keyword: the facet
 	fDecade       = "decade"
-	fYear         = "year" // keyword: the facet, and the sort (years 1888..2100 sort as text)
+	fYear         = "year" // keyword: the facet, and the sort (four-digit years, MinYear..MaxYear, sort as text)
 	fTitleSort    = "title_sort"
 	fSource       = "src" // the film in the form of source.go, stored only
 )

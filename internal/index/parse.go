@@ -8,12 +8,6 @@ import (
 	unitok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 )
 
-// Query limits; longer or larger queries are refused with ErrBadQuery.
-const (
-	MaxQueryBytes = 1024
-	MaxQueryTerms = 64
-)
-
 // parsedQuery is a reader's query in our own small grammar: words, "quoted phrases", and
 // -excluded words or -"phrases". Everything else is text; nothing is an operator for Bleve.
 type parsedQuery struct {

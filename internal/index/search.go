@@ -29,14 +29,6 @@ const (
 	MatchAll  = "all"
 )
 
-// Limits a Request must keep; the API checks them first with friendlier messages.
-const (
-	MaxPerPage   = 50
-	MaxDepth     = 1000
-	MaxFacetSize = 200 // every year a film can have
-	maxFilters   = 50
-)
-
 // Request is one search. Zero values mean: browse all, relevance order, page 1 of 10.
 type Request struct {
 	Query     string
@@ -108,10 +100,10 @@ func (r *Request) normalize() error {
 		r.Page = 1
 	}
 	if r.PerPage == 0 {
-		r.PerPage = 10
+		r.PerPage = DefaultPerPage
 	}
 	if r.FacetSize == 0 {
-		r.FacetSize = 10
+		r.FacetSize = DefaultFacetSize
 	}
 	if r.Sort == "" {
 		r.Sort = SortRelevance
@@ -129,8 +121,8 @@ func (r *Request) normalize() error {
 		return badQuery("page", "times per_page is above %d", MaxDepth)
 	case r.FacetSize < 1 || r.FacetSize > MaxFacetSize:
 		return badQuery("facet_size", "%d is out of range", r.FacetSize)
-	case len(r.Companies)+len(r.Decades)+len(r.Years)+len(r.Genres) > maxFilters:
-		return badQuery("company", "and the other filters have more than %d values", maxFilters)
+	case len(r.Companies)+len(r.Decades)+len(r.Years)+len(r.Genres) > MaxFilters:
+		return badQuery("company", "and the other filters have more than %d values", MaxFilters)
 	}
 	for _, f := range r.Facets {
 		if !slices.Contains(allFacets, f) {

@@ -7,9 +7,6 @@ import (
 	"unicode/utf8"
 )
 
-// MaxSuggestions caps Suggest's n.
-const MaxSuggestions = 8
-
 // Suggestion is a title completion. Highlight is HTML: the title escaped, with the typed part
 // of each matching word in <mark>.
 type Suggestion struct {

@@ -21,7 +21,11 @@ import (
 	"filmsearch/internal/api"
 	"filmsearch/internal/corpus"
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
+
+// TestMain removes the builds the benchmarks share when the binary exits.
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 func corpusPath() string {
 	if p := os.Getenv("FILMSEARCH_BENCH_CORPUS"); p != "" {
@@ -76,7 +80,7 @@ func scaled(all []corpus.Film, n int) []corpus.Film {
 	return out
 }
 
-// openScaled publishes n films once per process (into a temp dir kept for the whole run) and
+// openScaled publishes n films once per process (into a temp dir removed when it exits) and
 // opens the build.
 func openScaled(b testing.TB, n int) *index.Index {
 	b.Helper()
@@ -96,7 +100,7 @@ func openScaled(b testing.TB, n int) *index.Index {
 		dir := root
 		if dir == "" {
 			var err error
-			if dir, err = os.MkdirTemp("", fmt.Sprintf("perf-%d-", n)); err != nil {
+			if dir, err = testkit.MkdirTemp(fmt.Sprintf("perf-%d-", n)); err != nil {
 				builtMu.Unlock()
 				b.Fatal(err)
 			}

@@ -19,6 +19,7 @@ import (
 
 	"filmsearch/internal/corpus"
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
 
 // The 36k corpus lives beside the project and is never copied into it.
@@ -55,7 +56,7 @@ func bigIndex(tb testing.TB) (*index.Index, []corpus.Film) {
 			bigErr = err
 			return
 		}
-		if bigRoot, bigErr = mkdirTemp("big-"); bigErr != nil {
+		if bigRoot, bigErr = testkit.MkdirTemp("big-"); bigErr != nil {
 			return
 		}
 		bigFilms = c.Films

@@ -1,23 +1,10 @@
 package relevance
 
 import (
-	"os"
 	"testing"
+
+	"filmsearch/internal/testkit"
 )
 
-var tempRoot string
-
-// mkdirTemp makes a directory removed when the test binary exits: the builds are shared by
-// tests and benchmarks, so they outlive any one t.TempDir.
-func mkdirTemp(pattern string) (string, error) { return os.MkdirTemp(tempRoot, pattern) }
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "relevance-test-")
-	if err != nil {
-		panic(err)
-	}
-	tempRoot = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// TestMain keeps the builds that tests and benchmarks share until the binary exits.
+func TestMain(m *testing.M) { testkit.Main(m) }

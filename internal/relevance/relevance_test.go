@@ -16,6 +16,7 @@ import (
 
 	"filmsearch/internal/api"
 	"filmsearch/internal/index"
+	"filmsearch/internal/testkit"
 )
 
 const (
@@ -81,14 +82,10 @@ func (r searchResponse) summary(facet string) string {
 	return s
 }
 
-// collectionServer publishes corpus/ into a temp dir and serves it through the real router.
+// collectionServer serves corpus/, published once per test binary, through the real router.
 func collectionServer(t *testing.T) http.Handler {
 	t.Helper()
-	root := t.TempDir()
-	if _, _, err := index.PublishCorpus(t.Context(), "../../corpus", root, index.PublishOptions{Version: "test"}); err != nil {
-		t.Fatal(err)
-	}
-	return serve(t, root)
+	return serve(t, testkit.Build(t, testkit.CorpusDir(t)))
 }
 
 // serve opens the build under root and serves it through the real router, without a rate limit.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -15,12 +16,28 @@ var (
 	envName  = regexp.MustCompile(`\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b`)
 	mdFlag   = regexp.MustCompile("`--([a-z][a-z0-9-]*)`")
 	mdEnv    = regexp.MustCompile("`([A-Z][A-Z0-9]*_[A-Z0-9_]+)`")
+	mdCode   = regexp.MustCompile("`([^`]*)`")
+	// flag.PrintDefaults ends a usage with the default, quoted for strings.
+	helpDefault = regexp.MustCompile(`\(default (.*)\)\s*$`)
 )
 
 // Help is what a command's --help says: its flags, and the environment variables it names.
 type Help struct {
 	Flags map[string]string // flag name -> its usage lines
 	Env   []string          // sorted, each once
+}
+
+// Default is the default --help shows for a flag, unquoted; "" when it shows none, as for a
+// zero value.
+func (h Help) Default(flag string) string {
+	m := helpDefault.FindStringSubmatch(h.Flags[flag])
+	if m == nil {
+		return ""
+	}
+	if s, err := strconv.Unquote(m[1]); err == nil {
+		return s
+	}
+	return m[1]
 }
 
 // ParseHelp reads the output of flag.PrintDefaults (with the header of cli.Parse).
@@ -60,8 +77,9 @@ func CheckHelp(t *testing.T, help string, exempt ...string) Help {
 
 // Table is one configuration table of a README: the flags and variables of its rows.
 type Table struct {
-	Flags []string
-	Env   []string
+	Flags    []string
+	Env      []string
+	Defaults map[string]string // flag -> its default in the table, "" for a zero value
 }
 
 // ReadTable returns the table under the Markdown heading (a whole line, like "### searchd") of
@@ -94,8 +112,22 @@ func ReadTable(t *testing.T, path, heading string) Table {
 		if len(cells) < 4 {
 			continue
 		}
-		for _, m := range mdFlag.FindAllStringSubmatch(cells[1], -1) {
+		flags := mdFlag.FindAllStringSubmatch(cells[1], -1)
+		// The default cell holds a value per flag in code (`50`, `100`), or words for a zero
+		// value ("any", "none").
+		defaults := mdCode.FindAllStringSubmatch(cells[3], -1)
+		for i, m := range flags {
 			tb.Flags = append(tb.Flags, m[1])
+			if tb.Defaults == nil {
+				tb.Defaults = map[string]string{}
+			}
+			if len(defaults) == len(flags) {
+				tb.Defaults[m[1]] = defaults[i][1]
+			} else if len(defaults) == 0 {
+				tb.Defaults[m[1]] = ""
+			} else {
+				t.Errorf("%s %q: row of %q has %d defaults in code for %d flags", path, heading, cells[1], len(defaults), len(flags))
+			}
 		}
 		for _, m := range mdEnv.FindAllStringSubmatch(cells[2], -1) {
 			tb.Env = append(tb.Env, m[1])
@@ -109,7 +141,7 @@ func ReadTable(t *testing.T, path, heading string) Table {
 }
 
 // CompareReadme fails t unless the table under heading lists exactly the flags (except those
-// in undocumented, like help) and variables of help.
+// in undocumented, like help) and variables of help, each flag with the default help shows.
 func CompareReadme(t *testing.T, help Help, readme, heading string, undocumented ...string) {
 	t.Helper()
 	tb := ReadTable(t, readme, heading)
@@ -126,6 +158,21 @@ func CompareReadme(t *testing.T, help Help, readme, heading string, undocumented
 	if !slices.Equal(help.Env, tb.Env) {
 		t.Errorf("README %q lists variables %q; --help has %q", heading, tb.Env, help.Env)
 	}
+	for _, name := range flags {
+		want, documented := tb.Defaults[name]
+		if got := help.Default(name); documented && !zeroOrEqual(got, want) {
+			t.Errorf("README %q: --%s defaults to %q; --help says %q", heading, name, want, got)
+		}
+	}
+}
+
+// zeroOrEqual reports whether a README default matches --help's: equal, or both a zero value
+// (--help shows none for "", 0 and false).
+func zeroOrEqual(help, readme string) bool {
+	if help == "" {
+		return readme == "" || readme == "0" || readme == "false"
+	}
+	return help == readme
 }
 
 func uniq(s []string) []string {
