@@ -41,11 +41,16 @@ var kindWeight = [...]float64{
 // Typo and expansion limits.
 const (
 	maxTypoCandidates = 4
-	maxTypoWords      = 5    // words of one query corrected at most: each is an automaton walk
-	maxForms          = 12   // longer words a typed prefix stands for, most common first
-	maxFormsScan      = 4096 // dictionary entries read to find them
-	minTypoLen1       = 4    // one typo from four letters, as Algolia
-	minTypoLen2       = 8    // two from eight
+	maxTypoWords      = 5 // words of one query corrected at most
+	// Dictionary nodes one query reads looking for corrections, at most: a walk reads 1,000 to
+	// 3,000 for a word with one typo allowed and 5,000 to 17,000 for two, about 0.5 ms. Once a
+	// query has read this many, its later unknown words are searched as typed: a query of 64
+	// unknown words costs a dozen walks, not 64.
+	maxTypoNodes = 100_000
+	maxForms     = 12   // longer words a typed prefix stands for, most common first
+	maxFormsScan = 4096 // dictionary entries read to find them
+	minTypoLen1  = 4    // one typo from four letters, as Algolia
+	minTypoLen2  = 8    // two from eight
 )
 
 // group is one way a word can match: a term (or a phrase, for a synonym of several words)
@@ -77,6 +82,8 @@ type compiled struct {
 	phrases  []query.Query     // every one must match
 	excluded []query.Query     // none may match
 	typos    map[string]string // typed word -> the word it was corrected to
+	// typoNodes is how many dictionary nodes the search for corrections has read.
+	typoNodes int
 	// What the highlighter looks for: whole words (folded), stems searched in the text fields
 	// (with their first bytes, to skip stemming most words), and prefixes searched in titles.
 	marks      map[string]bool
@@ -279,12 +286,13 @@ func (s *snapshot) addWord(ctx context.Context, a analyzers, d *dict, tok string
 	// Typos: only for words the index does not know, so a correct word never pulls in its
 	// neighbours, a word being typed that starts real words is not "corrected", and a theme
 	// word ("colour", "revolt") is read through its synonyms rather than as a misspelling.
-	if !known && !numeric && !w.stop && n >= minTypoLen1 && !prefixKnown && !synKnown && len(c.typos) < maxTypoWords {
+	if !known && !numeric && !w.stop && n >= minTypoLen1 && !prefixKnown && !synKnown && len(c.typos) < maxTypoWords && c.typoNodes < maxTypoNodes {
 		budget := 1
 		if n >= minTypoLen2 {
 			budget = 2
 		}
-		cands, err := s.typos.nearWords(ctx, tok, budget, typing)
+		cands, read, err := s.typos.nearWords(ctx, tok, budget, typing)
+		c.typoNodes += read
 		if err != nil {
 			return err
 		}

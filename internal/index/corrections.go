@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	bindex "github.com/blevesearch/bleve_index_api"
 )
@@ -190,13 +191,14 @@ func newTypoDict(masks map[string]uint8) *typoDict {
 
 // nearWords returns up to maxTypoCandidates words of the text and word beginnings of titles
 // within budget typos of word, nearest first, whole words before beginnings, then in byte
-// order. A typo is a letter inserted, deleted or replaced, or two neighbours swapped. It
-// returns ctx's error once its deadline passes, within typoCheckEvery nodes read.
+// order, and how many dictionary nodes it read. A typo is a letter inserted, deleted or
+// replaced, or two neighbours swapped. It returns ctx's error once its deadline passes, within
+// typoCheckEvery nodes read.
 //
 // Candidates come from unstemmed words, not the stemmed ones: stemming a misspelt word garbles
 // it (perpetaully: perpetaulli, far from perpetu). Title candidates include word beginnings, so
 // a title word still being typed is corrected to the start of a word, not a whole one.
-func (d *typoDict) nearWords(ctx context.Context, word string, budget int, typing bool) ([]candidate, error) {
+func (d *typoDict) nearWords(ctx context.Context, word string, budget int, typing bool) ([]candidate, int, error) {
 	if r := []rune(word); len(r) > maxPrefixLen {
 		word = string(r[:maxPrefixLen])
 	}
@@ -205,7 +207,7 @@ func (d *typoDict) nearWords(ctx context.Context, word string, budget int, typin
 		fields = finishedTypoFields
 	}
 	var out []candidate
-	_, err := d.walk(ctx, []rune(word), budget, func(t []rune, mask uint8) {
+	read, err := d.walk(ctx, []rune(word), budget, func(t []rune, mask uint8) {
 		if m := mask & fields; m != 0 {
 			if s := string(t); s != word {
 				out = append(out, candidate{term: s, dist: typoDistance(word, s), whole: m&typoWholeBits != 0})
@@ -213,7 +215,7 @@ func (d *typoDict) nearWords(ctx context.Context, word string, budget int, typin
 		}
 	})
 	if err != nil {
-		return nil, err
+		return nil, read, err
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -228,7 +230,7 @@ func (d *typoDict) nearWords(ctx context.Context, word string, budget int, typin
 	if len(out) > maxTypoCandidates {
 		out = out[:maxTypoCandidates]
 	}
-	return out, nil
+	return out, read, nil
 }
 
 // walk calls found with every term within maxDist typos of word (typoDistance: the measure of
@@ -237,6 +239,7 @@ func (d *typoDict) nearWords(ctx context.Context, word string, budget int, typin
 // and skips every term below a node whose row is already beyond maxDist.
 func (d *typoDict) walk(ctx context.Context, word []rune, maxDist int, found func(term []rune, mask uint8)) (read int, err error) {
 	w := &typoWalk{ctx: ctx, d: d, word: word, max: maxDist, found: found}
+	w.deadline, w.hasDeadline = ctx.Deadline()
 	r0 := w.row(0)
 	for j := range r0 {
 		r0[j] = j
@@ -253,9 +256,12 @@ type typoWalk struct {
 	word  []rune
 	max   int
 	found func([]rune, uint8)
-	rows  [][]int // rows[k]: the distances of word[:j] to the path's first k runes
-	path  []rune
-	read  int
+	// deadline is ctx's, if any.
+	deadline    time.Time
+	hasDeadline bool
+	rows        [][]int // rows[k]: the distances of word[:j] to the path's first k runes
+	path        []rune
+	read        int
 }
 
 func (w *typoWalk) row(k int) []int {
@@ -273,14 +279,27 @@ func (w *typoWalk) below(node int32, k int) error {
 			if err := w.ctx.Err(); err != nil {
 				return err
 			}
+			// The clock, too: on a loaded machine the timer that cancels ctx can fire late.
+			if w.hasDeadline && !time.Now().Before(w.deadline) {
+				return context.DeadlineExceeded
+			}
 		}
 		w.read++
 		c := d.label[n]
 		w.path = append(w.path[:k-1], c)
 		r, up := w.row(k), w.rows[k-1]
+		// Only cells within max of the diagonal can be within max: the band. Its neighbours
+		// hold max+1, for the next row and the next cell to read.
+		lo, hi := max(1, k-w.max), min(m, k+w.max)
 		r[0] = k
+		if lo > 1 {
+			r[lo-1] = w.max + 1
+		}
+		if hi < m {
+			r[hi+1] = w.max + 1
+		}
 		least := k
-		for j := 1; j <= m; j++ {
+		for j := lo; j <= hi; j++ {
 			cost := 1
 			if word[j-1] == c {
 				cost = 0
@@ -294,7 +313,7 @@ func (w *typoWalk) below(node int32, k int) error {
 		if least > w.max {
 			continue // no term below n comes within reach
 		}
-		if d.mask[n] != 0 && r[m] <= w.max {
+		if d.mask[n] != 0 && hi == m && r[m] <= w.max {
 			w.found(w.path, d.mask[n])
 		}
 		if d.child[n] != 0 {

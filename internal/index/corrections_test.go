@@ -248,3 +248,65 @@ func TestTypoWalkStopsAtDeadline(t *testing.T) {
 		}
 	}
 }
+
+// TestTypoBudget: a query of many unknown words looks for corrections until it has read
+// maxTypoNodes dictionary nodes, not for every word: 64 walks were most of the cost of the
+// costliest query.
+func TestTypoBudget(t *testing.T) {
+	ix := testCollection(t)
+	s := ix.acquire()
+	defer s.release()
+	r, err := s.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// A dictionary of fifteen-letter words of a's with two other letters, and query words with
+	// five others: at least three typos from any word, and each walk reads thousands of nodes.
+	masks := map[string]uint8{}
+	for i := range 15 {
+		for j := i + 1; j < 15; j++ {
+			for x := 'b'; x <= 'z'; x++ {
+				for y := 'b'; y <= 'z'; y++ {
+					w := []rune(strings.Repeat("a", 15))
+					w[i], w[j] = x, y
+					masks[string(w)] = typoText
+				}
+			}
+		}
+	}
+	dict := newTypoDict(masks)
+	var words []string
+	walked, most := 0, 0
+	for i := range MaxQueryTerms {
+		w := []rune(strings.Repeat("a", 15))
+		for j := range 5 {
+			w[j] = 'v' + rune(i>>(2*j)&3) // 64 distinct beginnings of five letters from v to y
+		}
+		cands, read, err := dict.nearWords(context.Background(), string(w), 2, false)
+		if err != nil || len(cands) > 0 {
+			t.Fatalf("nearWords(%q) = %v, %v; want no candidates", string(w), cands, err)
+		}
+		words = append(words, string(w))
+		walked += read
+		most = max(most, read)
+	}
+	if walked <= maxTypoNodes+most {
+		t.Fatalf("the query's walks read %d nodes in all; want more than the budget, %d, and one walk, %d", walked, maxTypoNodes, most)
+	}
+	p, err := parseQuery(strings.Join(words, " "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	budgeted := &snapshot{idx: s.idx, manifest: s.manifest, syn: s.syn, cols: s.cols, typos: dict}
+	c, err := budgeted.compile(context.Background(), r, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.typoNodes < maxTypoNodes || c.typoNodes > maxTypoNodes+most {
+		t.Errorf("compile(64 unknown words) read %d dictionary nodes; want %d to %d", c.typoNodes, maxTypoNodes, maxTypoNodes+most)
+	}
+	if len(c.words) != MaxQueryTerms {
+		t.Errorf("compile(64 unknown words) = %d words; want every one searched", len(c.words))
+	}
+}
