@@ -8,6 +8,12 @@
 // saturation, 429 and 503 are the only acceptable refusals. It also exits non-zero when more
 // than --max-refused of the answers were refusals, since such a run measured the rate limiter:
 // start searchd with SEARCHD_RATE=-1 to measure search.
+//
+// To measure how well searchd keeps its deadline, send the costliest queries and say what the
+// deadline is; the report then shows how far past it the answers came:
+//
+//	searchd --search-timeout 500ms --rate=-1 --cache-entries 0 &
+//	go run ./cmd/loadtest --random-words 64 --concurrency 16 --deadline 500ms --max-refused 1
 package main
 
 import (
@@ -18,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -46,6 +53,7 @@ func main() {
 const (
 	maxDuration    = 60 * time.Second
 	maxConcurrency = 1024
+	maxRandomWords = 64 // index.MaxQueryTerms
 	defaultQueries = "../shared/data/benchmark-queries.txt"
 )
 
@@ -65,6 +73,11 @@ type config struct {
 	requests    int64
 	maxRefused  float64
 	json        bool
+	// randomWords > 0: each request is that many random words of wordLen letters, none a
+	// word of the collection as a rule, so each is looked up and corrected: the costliest path.
+	randomWords int
+	wordLen     int
+	deadline    time.Duration // > 0: report the answers that came later than this
 }
 
 func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Writer) (config, error) {
@@ -80,6 +93,9 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.Int64Var(&c.requests, "requests", int64(env.Int("LOADTEST_REQUESTS", 0)), "stop after this many requests; 0: no cap (LOADTEST_REQUESTS)")
 	fs.Float64Var(&c.maxRefused, "max-refused", env.Float("LOADTEST_MAX_REFUSED", 0.5), "fail when more than this share of answers are refusals (429, 503); 1 never fails (LOADTEST_MAX_REFUSED)")
 	fs.BoolVar(&c.json, "json", env.Bool("LOADTEST_JSON", false), "print the report as JSON (LOADTEST_JSON)")
+	fs.IntVar(&c.randomWords, "random-words", env.Int("LOADTEST_RANDOM_WORDS", 0), "instead of --queries, send this many random words per query, fresh each request, up to 64 (LOADTEST_RANDOM_WORDS)")
+	fs.IntVar(&c.wordLen, "word-len", env.Int("LOADTEST_WORD_LEN", 9), "letters of each random word, 1 to 15 (LOADTEST_WORD_LEN)")
+	fs.DurationVar(&c.deadline, "deadline", env.Duration("LOADTEST_DEADLINE", 0), "searchd's --search-timeout: report how far past it answers came; 0: off (LOADTEST_DEADLINE)")
 	if err := cli.Parse(fs, args, stdout,
 		"loadtest sends searches to a searchd on this machine for a bounded time and reports throughput, latency and answers by status.",
 		"loadtest [--url http://127.0.0.1:8080] [--concurrency N] [--duration 10s] [--path /api/search] [--json]"); err != nil {
@@ -107,6 +123,15 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 		return c, fmt.Errorf("--requests %d: must not be negative", c.requests)
 	case !(c.maxRefused >= 0 && c.maxRefused <= 1):
 		return c, fmt.Errorf("--max-refused %v: must be from 0 to 1", c.maxRefused)
+	case c.randomWords < 0 || c.randomWords > maxRandomWords:
+		return c, fmt.Errorf("--random-words %d: must be from 0 to %d", c.randomWords, maxRandomWords)
+	case c.wordLen < 1 || c.wordLen > 15:
+		return c, fmt.Errorf("--word-len %d: must be from 1 to 15", c.wordLen)
+	case c.deadline < 0:
+		return c, fmt.Errorf("--deadline %v: must not be negative", c.deadline)
+	}
+	if c.randomWords > 0 {
+		return c, nil
 	}
 	c.queries, err = loadQueries(*queries)
 	return c, err
@@ -174,6 +199,18 @@ type Report struct {
 	P99MS       float64 `json:"p99_ms"`
 	MaxMS       float64 `json:"max_ms"`
 	Status      Counts  `json:"status"`
+	// Overshoot, with --deadline: the answers that came after it, by how much.
+	Overshoot *Overshoot `json:"overshoot,omitempty"`
+}
+
+// Overshoot is how far past the deadline answers came, over those that did.
+type Overshoot struct {
+	DeadlineMS float64 `json:"deadline_ms"`
+	Late       int     `json:"late"`        // answers after the deadline
+	Over100MS  int     `json:"over_100_ms"` // answers more than 100 ms after it
+	P50MS      float64 `json:"p50_ms"`      // of late answers, past the deadline
+	P99MS      float64 `json:"p99_ms"`
+	MaxMS      float64 `json:"max_ms"`
 }
 
 // Counts are answers by kind. ServerErrors excludes 503, which is a refusal.
@@ -258,12 +295,19 @@ func load(ctx context.Context, cfg config) Report {
 	for w := range cfg.concurrency {
 		wg.Go(func() {
 			res := &results[w]
+			rng := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
 			for ctx.Err() == nil {
 				i := next.Add(1) - 1
 				if cfg.requests > 0 && i >= cfg.requests {
 					return
 				}
-				target := base + url.QueryEscape(cfg.queries[i%int64(len(cfg.queries))])
+				var q string
+				if cfg.randomWords > 0 {
+					q = randomWords(rng, cfg.randomWords, cfg.wordLen)
+				} else {
+					q = cfg.queries[i%int64(len(cfg.queries))]
+				}
+				target := base + url.QueryEscape(q)
 				req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 				if err != nil {
 					res.counts.TransportErrors++
@@ -323,7 +367,43 @@ func load(ctx context.Context, cfg config) Report {
 	if len(all) > 0 {
 		rep.MaxMS = ms(all[len(all)-1])
 	}
+	if cfg.deadline > 0 {
+		rep.Overshoot = overshoot(all, cfg.deadline)
+	}
 	return rep
+}
+
+// overshoot measures the answers of sorted that came after deadline.
+func overshoot(sorted []time.Duration, deadline time.Duration) *Overshoot {
+	o := &Overshoot{DeadlineMS: ms(deadline)}
+	i, _ := slices.BinarySearch(sorted, deadline+1)
+	var past []time.Duration
+	for _, d := range sorted[i:] {
+		past = append(past, d-deadline)
+		if d-deadline > 100*time.Millisecond {
+			o.Over100MS++
+		}
+	}
+	o.Late = len(past)
+	o.P50MS, o.P99MS = ms(percentile(past, 50)), ms(percentile(past, 99))
+	if len(past) > 0 {
+		o.MaxMS = ms(past[len(past)-1])
+	}
+	return o
+}
+
+// randomWords returns n words of length random lower-case ASCII letters.
+func randomWords(rng *rand.Rand, n, length int) string {
+	b := make([]byte, 0, n*(length+1))
+	for i := range n {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		for range length {
+			b = append(b, byte('a'+rng.IntN(26)))
+		}
+	}
+	return string(b)
 }
 
 // percentile is the nearest-rank percentile of sorted.
@@ -349,6 +429,9 @@ func printTable(w io.Writer, r Report) {
 	s := r.Status
 	fmt.Fprintf(tw, "status\t2xx %d\t429 %d\t503 %d\tother 4xx %d\t5xx %d\ttransport errors %d\n",
 		s.OK, s.RateLimited, s.Unavailable, s.OtherClientErrors, s.ServerErrors, s.TransportErrors)
+	if o := r.Overshoot; o != nil {
+		fmt.Fprintf(tw, "past %.0f ms\t%d late\t%d over 100 ms\tp50 %.2f\tp99 %.2f\tmax %.2f\n", o.DeadlineMS, o.Late, o.Over100MS, o.P50MS, o.P99MS, o.MaxMS)
+	}
 	if s.Other > 0 || s.RefusalsWithoutRetryAfter > 0 {
 		fmt.Fprintf(tw, "notes\tother statuses %d\trefusals without Retry-After %d\n", s.Other, s.RefusalsWithoutRetryAfter)
 	}

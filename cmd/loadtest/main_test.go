@@ -8,7 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -105,6 +107,11 @@ func TestFlags(t *testing.T) {
 		{[]string{"extra"}, "unexpected"},
 		{[]string{"--max-refused", "1.5"}, "max-refused"},
 		{[]string{"--max-refused", "NaN"}, "max-refused"},
+		{[]string{"--random-words", "64", "--word-len", "15", "--deadline", "500ms"}, ""},
+		{[]string{"--random-words", "65"}, "random-words"},
+		{[]string{"--random-words", "-1"}, "random-words"},
+		{[]string{"--random-words", "3", "--word-len", "16"}, "word-len"},
+		{[]string{"--deadline", "-1s"}, "deadline"},
 	} {
 		_, err := parseFlags(c.args, noEnv, io.Discard, io.Discard)
 		switch {
@@ -140,6 +147,47 @@ func TestMostlyRefused(t *testing.T) {
 	}
 	if err := run(context.Background(), append(args, "--max-refused", "1"), noEnv, io.Discard, io.Discard); err != nil {
 		t.Errorf("run --max-refused 1 = %v; want nil", err)
+	}
+}
+
+// TestOvershoot: with --random-words each query is that many fresh words of --word-len letters,
+// and with --deadline the report says how far past it the answers came.
+func TestOvershoot(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query().Get("q")
+		words := strings.Fields(q)
+		mu.Lock()
+		dup := seen[q]
+		seen[q] = true
+		mu.Unlock()
+		if len(words) != 3 || len(words[0]) != 5 || dup {
+			http.Error(w, "want 3 fresh words of 5 letters: "+q, http.StatusBadRequest)
+			return
+		}
+		if words[0][0] < 'n' { // about half the answers late
+			time.Sleep(40 * time.Millisecond)
+		}
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	var out bytes.Buffer
+	args := []string{"--url", srv.URL, "--random-words", "3", "--word-len", "5", "--deadline", "20ms", "--requests", "40", "--concurrency", "4", "--json", "--max-refused", "1"}
+	if err := run(context.Background(), args, noEnv, &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var r Report
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		t.Fatal(err)
+	}
+	o := r.Overshoot
+	if r.Requests != 40 || r.Status.Unavailable != 40 || o == nil {
+		t.Fatalf("report %+v, overshoot %+v; want 40 answers of 503 and an overshoot", r, o)
+	}
+	if o.DeadlineMS != 20 || o.Late < 5 || o.Late > 35 || o.P50MS < 20 || o.MaxMS < o.P99MS || o.P99MS < o.P50MS || o.Over100MS > o.Late {
+		t.Errorf("overshoot %+v; want 20 ms, some late answers about 20 ms past it, ordered percentiles", o)
 	}
 }
 

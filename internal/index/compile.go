@@ -41,11 +41,16 @@ var kindWeight = [...]float64{
 // Typo and expansion limits.
 const (
 	maxTypoCandidates = 4
-	maxTypoWords      = 5    // words of one query corrected at most: each is an automaton walk
-	maxForms          = 12   // longer words a typed prefix stands for, most common first
-	maxFormsScan      = 4096 // dictionary entries read to find them
-	minTypoLen1       = 4    // one typo from four letters, as Algolia
-	minTypoLen2       = 8    // two from eight
+	maxTypoWords      = 5 // words of one query corrected at most
+	// Dictionary nodes one query reads looking for corrections, at most: a walk reads 1,000 to
+	// 3,000 for a word with one typo allowed and 5,000 to 17,000 for two, about 0.5 ms. Once a
+	// query has read this many, its later unknown words are searched as typed: a query of 64
+	// unknown words costs a dozen walks, not 64.
+	maxTypoNodes = 100_000
+	maxForms     = 12   // longer words a typed prefix stands for, most common first
+	maxFormsScan = 4096 // dictionary entries read to find them
+	minTypoLen1  = 4    // one typo from four letters, as Algolia
+	minTypoLen2  = 8    // two from eight
 )
 
 // group is one way a word can match: a term (or a phrase, for a synonym of several words)
@@ -77,6 +82,8 @@ type compiled struct {
 	phrases  []query.Query     // every one must match
 	excluded []query.Query     // none may match
 	typos    map[string]string // typed word -> the word it was corrected to
+	// typoNodes is how many dictionary nodes the search for corrections has read.
+	typoNodes int
 	// What the highlighter looks for: whole words (folded), stems searched in the text fields
 	// (with their first bytes, to skip stemming most words), and prefixes searched in titles.
 	marks      map[string]bool
@@ -147,12 +154,10 @@ func (s *snapshot) compile(ctx context.Context, r bindex.IndexReader, p parsedQu
 				c.words[i].times++
 				continue
 			}
-			// A word can cost dictionary walks for corrections: the deadline holds here too.
-			if err := ctx.Err(); err != nil {
+			seen[tok] = len(c.words)
+			if err := s.addWord(ctx, a, d, tok, typing, c); err != nil {
 				return nil, err
 			}
-			seen[tok] = len(c.words)
-			s.addWord(a, d, tok, typing, c)
 		}
 	}
 	seenPhrase := map[string]bool{}
@@ -167,7 +172,9 @@ func (s *snapshot) compile(ctx context.Context, r bindex.IndexReader, p parsedQu
 			for _, tok := range terms(a.exact, ph) {
 				if _, ok := seen[tok]; !ok {
 					seen[tok] = len(c.words)
-					s.addWord(a, d, tok, false, c)
+					if err := s.addWord(ctx, a, d, tok, false, c); err != nil {
+						return nil, err
+					}
 				}
 			}
 		}
@@ -199,7 +206,12 @@ func (s *snapshot) compile(ctx context.Context, r bindex.IndexReader, p parsedQu
 	return c, nil
 }
 
-func (s *snapshot) addWord(a analyzers, d *dict, tok string, typing bool, c *compiled) {
+// addWord adds the groups of the query word tok to c. It returns ctx's error when the deadline
+// passes, before or while it looks for corrections.
+func (s *snapshot) addWord(ctx context.Context, a analyzers, d *dict, tok string, typing bool, c *compiled) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	wi := len(c.words)
 	w := qword{text: tok, times: 1}
 	add := func(kind matchKind, weight float64, term string, fields []string) {
@@ -219,7 +231,7 @@ func (s *snapshot) addWord(a analyzers, d *dict, tok string, typing bool, c *com
 		add(kindExact, kindWeight[kindExact], tok, []string{fTitleX})
 		c.titleMarks[tok] = true
 		c.words = append(c.words, w)
-		return
+		return nil
 	}
 	add(kindExact, kindWeight[kindExact], tok, exactFields)
 	c.marks[tok] = true
@@ -274,12 +286,17 @@ func (s *snapshot) addWord(a analyzers, d *dict, tok string, typing bool, c *com
 	// Typos: only for words the index does not know, so a correct word never pulls in its
 	// neighbours, a word being typed that starts real words is not "corrected", and a theme
 	// word ("colour", "revolt") is read through its synonyms rather than as a misspelling.
-	if !known && !numeric && !w.stop && n >= minTypoLen1 && !prefixKnown && !synKnown && len(c.typos) < maxTypoWords {
+	if !known && !numeric && !w.stop && n >= minTypoLen1 && !prefixKnown && !synKnown && len(c.typos) < maxTypoWords && c.typoNodes < maxTypoNodes {
 		budget := 1
 		if n >= minTypoLen2 {
 			budget = 2
 		}
-		for i, cand := range d.nearWords(tok, budget, typing) {
+		cands, read, err := s.typos.nearWords(ctx, tok, budget, typing)
+		c.typoNodes += read
+		if err != nil {
+			return err
+		}
+		for i, cand := range cands {
 			if i == 0 {
 				c.typos[tok] = cand.term
 			}
@@ -296,16 +313,8 @@ func (s *snapshot) addWord(a analyzers, d *dict, tok string, typing bool, c *com
 		}
 	}
 	c.words = append(c.words, w)
+	return nil
 }
-
-// typoFields are where a correction is looked for: beginnings of title words (a word being
-// typed is corrected to the start of a word), the words of descriptions (which name most of a
-// film's people) and the stars. Each field is an automaton walk over its dictionary: few.
-var typoFields = []string{fTitlePrefix, fDescriptionX, fLead}
-
-// finishedTypoFields serve a word the reader has finished: it is corrected to a whole word, and
-// the dictionary of title beginnings, many times larger, is not walked.
-var finishedTypoFields = []string{fTitleX, fDescriptionX, fLead}
 
 // highlightStems records stems the text fields are searched for.
 func (c *compiled) highlightStems(stems ...string) {
@@ -391,134 +400,7 @@ func (d *dict) hasAny(fields []string, term string) bool {
 type candidate struct {
 	term  string
 	dist  int
-	count uint64
 	whole bool // a whole word somewhere, not only the beginning of a title word
-}
-
-// nearWords returns up to maxTypoCandidates words of the text and word beginnings of titles
-// within budget typos of word, nearest first, whole words before beginnings, then the most
-// common. A typo is a letter inserted, deleted or replaced, or two neighbours swapped.
-//
-// Candidates come from unstemmed words, not the stemmed ones: stemming a misspelt word garbles
-// it (perpetaully: perpetaulli, far from perpetu). Title candidates include word beginnings, so
-// a title word still being typed is corrected to the start of a word, not a whole one.
-func (d *dict) nearWords(word string, budget int, typing bool) []candidate {
-	if r := []rune(word); len(r) > maxPrefixLen {
-		word = string(r[:maxPrefixLen])
-	}
-	// Levenshtein counts a swap as two edits; look one further and keep what is within budget.
-	fields := typoFields
-	if !typing {
-		fields = finishedTypoFields
-	}
-	cands := d.fuzzy(fields, word, min(budget+1, 2))
-	out := cands[:0]
-	for _, c := range cands {
-		c.dist = typoDistance(word, c.term)
-		if c.dist == 0 || c.dist > budget {
-			continue
-		}
-		out = append(out, c)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.dist != b.dist {
-			return a.dist < b.dist
-		}
-		if a.whole != b.whole {
-			return a.whole
-		}
-		if a.count != b.count {
-			return a.count > b.count
-		}
-		return a.term < b.term
-	})
-	if len(out) > maxTypoCandidates {
-		out = out[:maxTypoCandidates]
-	}
-	return out
-}
-
-// typoDistance is the optimal string alignment distance of a and b in runes: Levenshtein with
-// a swap of two neighbours counted as one edit.
-func typoDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	prev2 := make([]int, len(y)+1)
-	prev := make([]int, len(y)+1)
-	cur := make([]int, len(y)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		cur[0] = i
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(y)]
-}
-
-// maxFuzzyRunes bounds the terms fuzzy looks up: no real word is longer, and building the
-// Levenshtein automaton costs time in proportion to the term (a 512-byte word took 45 ms).
-const maxFuzzyRunes = 40
-
-// fuzzy returns the terms within dist edits of term, nearest and most common first; none for
-// a term longer than maxFuzzyRunes.
-func (d *dict) fuzzy(fields []string, term string, dist int) []candidate {
-	if utf8.RuneCountInString(term) > maxFuzzyRunes {
-		return nil
-	}
-	rf, ok := d.r.(bindex.IndexReaderFuzzy)
-	if !ok {
-		return nil
-	}
-	byTerm := map[string]*candidate{}
-	for _, f := range fields {
-		fd, err := rf.FieldDictFuzzy(f, term, dist, "")
-		if err != nil {
-			continue
-		}
-		for {
-			e, err := fd.Next()
-			if err != nil || e == nil {
-				break
-			}
-			c := byTerm[e.Term]
-			if c == nil {
-				c = &candidate{term: e.Term, dist: int(e.EditDistance)}
-				byTerm[e.Term] = c
-			}
-			c.count += e.Count
-			c.whole = c.whole || f != fTitlePrefix
-		}
-		fd.Close()
-	}
-	out := make([]candidate, 0, len(byTerm))
-	for _, c := range byTerm {
-		if c.dist == 0 {
-			c.dist = 1
-		}
-		out = append(out, *c)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.dist != b.dist {
-			return a.dist < b.dist
-		}
-		if a.count != b.count {
-			return a.count > b.count
-		}
-		return a.term < b.term
-	})
-	return out
 }
 
 // completions returns up to k words of field that start with prefix, the prefix itself

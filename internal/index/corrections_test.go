@@ -3,11 +3,16 @@ package index
 import (
 	"context"
 	"errors"
+	"maps"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	bindex "github.com/blevesearch/bleve_index_api"
 )
 
 // TestAttackCaseMappingCorrections types, before a misspelt word, every rune whose lower-case
@@ -90,5 +95,218 @@ func TestSearchStopsAtDeadline(t *testing.T) {
 		if _, err := ix.Search(ctx, Request{Query: q}); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Search(%q) past its deadline = %v; want context.DeadlineExceeded", q, err)
 		}
+	}
+}
+
+// bleveNear is what corrections were read from before typoDict: Bleve's fuzzy dictionary walk
+// of each field, the terms within dist edits of word, each with the fields that have it.
+func bleveNear(t *testing.T, r bindex.IndexReader, word string, dist int) map[string]uint8 {
+	t.Helper()
+	out := map[string]uint8{}
+	for _, f := range typoDictFields {
+		fd, err := r.(bindex.IndexReaderFuzzy).FieldDictFuzzy(f.name, word, dist, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			e, err := fd.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e == nil {
+				break
+			}
+			out[e.Term] |= f.bit
+		}
+		fd.Close()
+	}
+	return out
+}
+
+// TestTypoWalkMatchesBleve: the correction dictionary finds, for words near and far from the
+// collection's, exactly the terms Bleve's Levenshtein automaton finds, in the same fields.
+func TestTypoWalkMatchesBleve(t *testing.T) {
+	ix := testCollection(t)
+	s := ix.acquire()
+	defer s.release()
+	r, err := s.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	rng := rand.New(rand.NewPCG(7, 13))
+	var dictWords []string
+	if _, err := s.typos.walk(context.Background(), []rune("revolution"), 10, func(t []rune, _ uint8) {
+		dictWords = append(dictWords, string(t))
+	}); err != nil || len(dictWords) < 100 {
+		t.Fatalf("walk(revolution, 10) = %d terms, %v; want most of the collection's", len(dictWords), err)
+	}
+	edit := func(w []rune) []rune {
+		i := rng.IntN(len(w))
+		switch rng.IntN(4) {
+		case 0:
+			return append(w[:i:i], w[i+1:]...)
+		case 1:
+			return slices.Insert(slices.Clone(w), i, rune('a'+rng.IntN(26)))
+		case 2:
+			w = slices.Clone(w)
+			w[i] = rune('a' + rng.IntN(26))
+		default:
+			if i+1 < len(w) {
+				w = slices.Clone(w)
+				w[i], w[i+1] = w[i+1], w[i]
+			}
+		}
+		return w
+	}
+	words := []string{"nutcraker", "balet", "revolutoin", "gisele", "ñandú", "straße", "qzxjvkwpfybmghd", "abcd", "aaaaaaaaaaaaaaa"}
+	for range 300 {
+		w := []rune(dictWords[rng.IntN(len(dictWords))])
+		for range 1 + rng.IntN(3) {
+			if len(w) > 1 {
+				w = edit(w)
+			}
+		}
+		words = append(words, string(w))
+	}
+	for _, w := range words {
+		for dist := 1; dist <= 2; dist++ {
+			want := bleveNear(t, r, w, dist)
+			got := map[string]uint8{}
+			if _, err := s.typos.walk(context.Background(), []rune(w), dist, func(t []rune, mask uint8) { got[string(t)] = mask }); err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(got, want) {
+				t.Errorf("walk(%q, %d) = %v; Bleve's automaton finds %v", w, dist, got, want)
+			}
+		}
+	}
+}
+
+// cancelAfter is a context whose deadline passes after it has been asked n times whether it has:
+// a deadline that comes in the middle of a search, with no clock involved.
+type cancelAfter struct {
+	context.Context
+	n, asked int
+	done     chan struct{}
+}
+
+func newCancelAfter(n int) *cancelAfter {
+	return &cancelAfter{Context: context.Background(), n: n, done: make(chan struct{})}
+}
+
+func (c *cancelAfter) Err() error {
+	if c.asked++; c.asked <= c.n {
+		return nil
+	}
+	if c.asked == c.n+1 {
+		close(c.done)
+	}
+	return context.DeadlineExceeded
+}
+
+func (c *cancelAfter) Done() <-chan struct{} { return c.done }
+
+func (c *cancelAfter) Deadline() (time.Time, bool) { return time.Now().Add(time.Hour), true }
+
+// TestTypoWalkStopsAtDeadline: a correction walk over a large dictionary reads at most
+// typoCheckEvery nodes once its deadline has passed. Bleve's walk could not be stopped: 16
+// queries of 64 unknown words each answered their 503 0.53 to 0.90 s into a 500 ms deadline.
+func TestTypoWalkStopsAtDeadline(t *testing.T) {
+	// Every word of fifteen letters with two of "aaaaaaaaaaaaaaa" replaced: 65,625 words, all
+	// within two edits of it, so a walk reads them all.
+	var words []string // every word of fifteen letters with two of them not a
+	for i := range 15 {
+		for j := i + 1; j < 15; j++ {
+			for x := 'b'; x <= 'z'; x++ {
+				for y := 'b'; y <= 'z'; y++ {
+					w := []rune(strings.Repeat("a", 15))
+					w[i], w[j] = x, y
+					words = append(words, string(w))
+				}
+			}
+		}
+	}
+	masks := map[string]uint8{}
+	for _, w := range words {
+		masks[w] = typoText
+	}
+	d := newTypoDict(masks)
+	word := []rune(strings.Repeat("a", 15))
+	all, err := d.walk(context.Background(), word, 2, func([]rune, uint8) {})
+	if err != nil || all < 20*typoCheckEvery {
+		t.Fatalf("walk(aaaaaaaaaaaaaaa) read %d nodes, %v; want many, to stop in their midst", all, err)
+	}
+	for _, looks := range []int{0, 1, 2, 5, 10} {
+		ctx := newCancelAfter(looks)
+		read, err := d.walk(ctx, word, 2, func([]rune, uint8) {})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("walk with a deadline passing after %d looks = %v; want context.DeadlineExceeded", looks, err)
+		}
+		if after := read - looks*typoCheckEvery; after > 1 {
+			t.Errorf("walk read %d nodes after its deadline passed; want at most 1 (it looks every %d)", after, typoCheckEvery)
+		}
+	}
+}
+
+// TestTypoBudget: a query of many unknown words looks for corrections until it has read
+// maxTypoNodes dictionary nodes, not for every word: 64 walks were most of the cost of the
+// costliest query.
+func TestTypoBudget(t *testing.T) {
+	ix := testCollection(t)
+	s := ix.acquire()
+	defer s.release()
+	r, err := s.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// A dictionary of fifteen-letter words of a's with two other letters, and query words with
+	// five others: at least three typos from any word, and each walk reads thousands of nodes.
+	masks := map[string]uint8{}
+	for i := range 15 {
+		for j := i + 1; j < 15; j++ {
+			for x := 'b'; x <= 'z'; x++ {
+				for y := 'b'; y <= 'z'; y++ {
+					w := []rune(strings.Repeat("a", 15))
+					w[i], w[j] = x, y
+					masks[string(w)] = typoText
+				}
+			}
+		}
+	}
+	dict := newTypoDict(masks)
+	var words []string
+	walked, most := 0, 0
+	for i := range MaxQueryTerms {
+		w := []rune(strings.Repeat("a", 15))
+		for j := range 5 {
+			w[j] = 'v' + rune(i>>(2*j)&3) // 64 distinct beginnings of five letters from v to y
+		}
+		cands, read, err := dict.nearWords(context.Background(), string(w), 2, false)
+		if err != nil || len(cands) > 0 {
+			t.Fatalf("nearWords(%q) = %v, %v; want no candidates", string(w), cands, err)
+		}
+		words = append(words, string(w))
+		walked += read
+		most = max(most, read)
+	}
+	if walked <= maxTypoNodes+most {
+		t.Fatalf("the query's walks read %d nodes in all; want more than the budget, %d, and one walk, %d", walked, maxTypoNodes, most)
+	}
+	p, err := parseQuery(strings.Join(words, " "))
+	if err != nil {
+		t.Fatal(err)
+	}
+	budgeted := &snapshot{idx: s.idx, manifest: s.manifest, syn: s.syn, cols: s.cols, typos: dict}
+	c, err := budgeted.compile(context.Background(), r, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.typoNodes < maxTypoNodes || c.typoNodes > maxTypoNodes+most {
+		t.Errorf("compile(64 unknown words) read %d dictionary nodes; want %d to %d", c.typoNodes, maxTypoNodes, maxTypoNodes+most)
+	}
+	if len(c.words) != MaxQueryTerms {
+		t.Errorf("compile(64 unknown words) = %d words; want every one searched", len(c.words))
 	}
 }

@@ -244,6 +244,10 @@ func (rk *ranking) open(ctx context.Context) error {
 		stemmed[g.word] = stemmed[g.word] || g.kind == kindStem
 	}
 	for gi, g := range c.groups {
+		// A long query opens hundreds of postings lists here: the deadline holds between them.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		stop := c.words[g.word].stop
 		if g.phrase != nil {
 			m, err := newMatcher(ctx, rk.r, s, g.phrase)

@@ -20,6 +20,7 @@ type snapshot struct {
 	manifest Manifest
 	syn      *Synonyms
 	cols     *columns
+	typos    *typoDict
 	refs     atomic.Int64 // 1 while current, plus one per search in flight
 	once     sync.Once
 }
@@ -60,12 +61,12 @@ func openSnapshot(dir string) (*snapshot, error) {
 		// A failed OpenUsing returns a wrapper around nil: never touch idx here.
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	cols, err := readColumns(idx)
+	cols, typos, err := readColumns(idx)
 	if err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("open %s: %w", dir, err)
 	}
-	s := &snapshot{dir: dir, idx: idx, manifest: man, syn: syn, cols: cols}
+	s := &snapshot{dir: dir, idx: idx, manifest: man, syn: syn, cols: cols, typos: typos}
 	s.refs.Store(1)
 	return s, nil
 }
@@ -122,15 +123,25 @@ func (s *snapshot) film(id string) (corpus.Film, error) {
 	return f, nil
 }
 
-func readColumns(idx bleve.Index) (*columns, error) {
+// readColumns reads what a snapshot keeps in memory: the facet columns and the words
+// corrections are read from.
+func readColumns(idx bleve.Index) (*columns, *typoDict, error) {
 	adv, err := idx.Advanced()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r, err := adv.Reader()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer r.Close()
-	return loadColumns(r)
+	cols, err := loadColumns(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	typos, err := readTypoDict(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cols, typos, nil
 }

@@ -44,6 +44,16 @@ var (
 	builtMu  sync.Mutex
 )
 
+// keptIndex reports whether FILMSEARCH_BENCH_INDEX names a build kept between runs.
+func keptIndex() bool {
+	keep := os.Getenv("FILMSEARCH_BENCH_INDEX")
+	if keep == "" {
+		return false
+	}
+	_, err := index.Current(keep)
+	return err == nil
+}
+
 // loadFilms reads the large corpus once, or skips the benchmark when it is absent.
 func loadFilms(b testing.TB) []corpus.Film {
 	b.Helper()
