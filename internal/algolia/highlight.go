@@ -4,7 +4,6 @@ import (
 	"html"
 	"slices"
 	"strings"
-	"unicode"
 
 	"filmsearch/internal/index"
 )
@@ -109,25 +108,6 @@ type highlighter struct {
 
 func newHighlighter(p params) highlighter {
 	return highlighter{words: queryWords(p.Query), pre: p.HighlightPreTag, post: p.HighlightPostTag}
-}
-
-// queryWords splits q into lower-case words as a reader typed them; -excluded words are not
-// looked for.
-func queryWords(q string) []string {
-	var out []string
-	for _, tok := range strings.Fields(q) {
-		if len(tok) > 1 && tok[0] == '-' {
-			continue
-		}
-		for _, w := range strings.FieldsFunc(strings.ToLower(tok), func(r rune) bool {
-			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-		}) {
-			if !slices.Contains(out, w) {
-				out = append(out, w)
-			}
-		}
-	}
-	return out
 }
 
 // result describes m: matchLevel is none without a match, full when every query word was

@@ -4,12 +4,12 @@ import (
 	"html"
 	"sort"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 
 	"filmsearch/internal/corpus"
+	"filmsearch/internal/wordsplit"
 )
 
 // We highlight ourselves rather than with Bleve's highlighter or its match locations: a word
@@ -61,8 +61,8 @@ func (c *compiled) spans(text string, title bool) []span {
 		return nil
 	}
 	var out []span
-	eachWord(text, func(start, end int) {
-		w := fold(bare(strings.ToLower(text[start:end])))
+	wordsplit.Each(text, func(start, end int) {
+		w := fold(wordsplit.Bare(strings.ToLower(text[start:end])))
 		hit := c.marks[w] || (title && c.titleMarks[w])
 		for _, p := range c.prefixes {
 			hit = hit || (title && strings.HasPrefix(w, p))
@@ -93,34 +93,6 @@ func (c *compiled) stemOf(w string) string {
 	return ""
 }
 
-// eachWord calls fn with the byte range of each word of text: letters and digits, with an
-// apostrophe inside (Swan's), as the unicode tokenizer of the analyzers splits them, at a
-// fraction of its cost.
-func eachWord(text string, fn func(start, end int)) {
-	start := -1
-	prevLetter := false
-	for i, r := range text {
-		word := unicode.IsLetter(r) || unicode.IsDigit(r)
-		if !word && start >= 0 && prevLetter && (r == '\'' || r == '’') {
-			if next, _ := utf8.DecodeRuneInString(text[i+utf8.RuneLen(r):]); unicode.IsLetter(next) {
-				prevLetter = false
-				continue
-			}
-		}
-		switch {
-		case word && start < 0:
-			start = i
-		case !word && start >= 0:
-			fn(start, i)
-			start = -1
-		}
-		prevLetter = unicode.IsLetter(r)
-	}
-	if start >= 0 {
-		fn(start, len(text))
-	}
-}
-
 var folder = asciifolding.New()
 
 // fold replaces accented letters by their plain forms, as the analyzers do: Gisèle is giselle.
@@ -128,16 +100,6 @@ func fold(w string) string {
 	for i := 0; i < len(w); i++ {
 		if w[i] >= utf8.RuneSelf {
 			return string(folder.Filter([]byte(w)))
-		}
-	}
-	return w
-}
-
-// bare drops a possessive ending, as the analyzers do.
-func bare(w string) string {
-	for _, suffix := range []string{"'s", "’s"} {
-		if b, ok := strings.CutSuffix(w, suffix); ok {
-			return b
 		}
 	}
 	return w

@@ -5,6 +5,8 @@ import (
 	"html"
 	"strings"
 	"unicode/utf8"
+
+	"filmsearch/internal/wordsplit"
 )
 
 // MaxSuggestions caps Suggest's n.
@@ -81,8 +83,8 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 // free.
 func markPrefixes(title string, prefixes map[string]int) string {
 	var spans []span
-	eachWord(title, func(start, end int) {
-		lower := fold(bare(strings.ToLower(title[start:end])))
+	wordsplit.Each(title, func(start, end int) {
+		lower := fold(wordsplit.Bare(strings.ToLower(title[start:end])))
 		typed := 0
 		for p, n := range prefixes {
 			if n > typed && strings.HasPrefix(lower, p) {
