@@ -331,7 +331,7 @@ func TestInstantSearchBrowser(t *testing.T) {
 		t.Errorf("a new query shows page %q; want 1", st.Page)
 	}
 	for i, h := range rev.Hits {
-		if want, got := marks(h.Highlights["description"]), marks(st.DescHTML[i]); !reflect.DeepEqual(got, want) {
+		if want, got := spanTexts(h.Highlights[index.HighlightDescription]), marks(st.DescHTML[i]); !reflect.DeepEqual(got, want) {
 			t.Errorf("revolution hit %d (%s): the page marks %q; index.Search marks %q", i, h.Title, got, want)
 		}
 		if st.DescText[i] != h.Description {
@@ -413,6 +413,17 @@ func TestInstantSearchBrowser(t *testing.T) {
 var markRe = regexp.MustCompile(`<mark[^>]*>(.*?)</mark>`)
 
 // marks lists the texts inside <mark> in an HTML fragment.
+// spanTexts returns the text of each span of hs, in order.
+func spanTexts(hs []index.Highlight) []string {
+	out := []string{}
+	for _, h := range hs {
+		for _, s := range h.Spans {
+			out = append(out, h.Text[s.Start:s.End])
+		}
+	}
+	return out
+}
+
 func marks(html string) []string {
 	out := []string{}
 	for _, m := range markRe.FindAllStringSubmatch(html, -1) {

@@ -120,10 +120,10 @@ func TestAutocompleteBrowser(t *testing.T) {
 			continue
 		}
 		for i, h := range want.Hits {
-			if got, want := marks(st.TitleHTML[i]), marks(h.Highlights["title"]); !reflect.DeepEqual(got, want) {
+			if got, want := marks(st.TitleHTML[i]), spanTexts(h.Highlights[index.HighlightTitle]); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: suggestion %d (%s) marks %q in its title; index.Search marks %q", tc.query, i, h.Title, got, want)
 			}
-			if got, want := marks(st.DescHTML[i]), marks(h.Highlights["description"]); !reflect.DeepEqual(got, want) {
+			if got, want := marks(st.DescHTML[i]), spanTexts(h.Highlights[index.HighlightDescription]); !reflect.DeepEqual(got, want) {
 				t.Errorf("%s: suggestion %d (%s) marks %q in its description; index.Search marks %q", tc.query, i, h.Title, got, want)
 			}
 			if st.DescText[i] != h.Description {
@@ -153,7 +153,7 @@ func TestReactInstantSearchBrowser(t *testing.T) {
 	st = b.waitFor("revolution", titled("The Flames of Paris"))
 	b.agrees("revolution", st, rev, false, index.FacetCompany, index.FacetDecade)
 	for i, h := range rev.Hits {
-		if want, got := marks(h.Highlights["description"]), marks(st.DescHTML[i]); !reflect.DeepEqual(got, want) {
+		if want, got := spanTexts(h.Highlights[index.HighlightDescription]), marks(st.DescHTML[i]); !reflect.DeepEqual(got, want) {
 			t.Errorf("revolution hit %d (%s): the page marks %q; index.Search marks %q", i, h.Title, got, want)
 		}
 	}

@@ -23,7 +23,10 @@
 // most, unless removeWordsIfNoResults is "none". nbHits counts what the facets count.
 //
 // Highlights are raw text with the requested tags around matches, never HTML-escaped: clients
-// escape it themselves (InstantSearch does, around its own placeholder tags).
+// escape it themselves (InstantSearch does, around its own placeholder tags). They are written
+// from the index's highlight data, which says which query word each match stands for and how:
+// matchLevel is full when every wanted word matched (excluded words are not wanted; a synonym
+// alone makes it partial), and fullyHighlighted says whether every word of the value matched.
 //
 // The index name is ignored: searchd serves one collection. Attributes are objectID, title, year,
 // decade, companies, description, facts, and where a film has them director, cast, genres,

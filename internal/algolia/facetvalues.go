@@ -4,13 +4,14 @@ import (
 	"context"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 	"github.com/rs/zerolog"
+
+	"filmsearch/internal/wordsplit"
 )
 
 // NewFacetValuesHandler serves POST /1/indexes/{index}/facets/{facet}/query, the search for
@@ -81,9 +82,9 @@ func searchFacetValues(ctx context.Context, s Searcher, facet string, p params) 
 		if err != nil {
 			return nil, err
 		}
-		words := facetWords(p.FacetQuery)
+		typed := facetWords(p.FacetQuery)
 		for _, v := range res.Facets[name].Values {
-			if m, ok := matchFacet(v.Value, words); ok && v.Count > 0 {
+			if m, ok := matchFacet(v.Value, typed); ok && v.Count > 0 {
 				out.FacetHits = append(out.FacetHits, facetHit{
 					Value: v.Value, Highlighted: m.render(p.HighlightPreTag, p.HighlightPostTag), Count: v.Count,
 				})
@@ -102,32 +103,15 @@ func searchFacetValues(ctx context.Context, s Searcher, facet string, p params) 
 	return out, nil
 }
 
-func facetWords(q string) []string {
-	return strings.FieldsFunc(strings.ToLower(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-}
+func facetWords(q string) []string { return wordsplit.Lower(q) }
 
 // matchFacet reports whether every word starts a word of value, marking the typed prefixes.
-func matchFacet(value string, words []string) (marked, bool) {
+func matchFacet(value string, typed []string) (marked, bool) {
 	m := marked{text: value}
-	type word struct{ start, end int }
-	var vw []word
-	in := false
-	for i, r := range value {
-		alnum := unicode.IsLetter(r) || unicode.IsDigit(r)
-		switch {
-		case alnum && !in:
-			vw = append(vw, word{start: i})
-			in = true
-		case !alnum && in:
-			vw[len(vw)-1].end = i
-			in = false
-		}
-	}
-	if in {
-		vw[len(vw)-1].end = len(value)
-	}
+	var vw []span
+	wordsplit.Each(value, func(start, end int) { vw = append(vw, span{start, end}) })
 	used := make([]bool, len(vw))
-	for _, w := range words {
+	for _, w := range typed {
 		found := false
 		for i, v := range vw {
 			if used[i] {

@@ -1,23 +1,16 @@
 package algolia
 
 import (
-	"html"
 	"slices"
 	"strings"
-	"unicode"
 
 	"filmsearch/internal/index"
+	"filmsearch/internal/wordsplit"
 )
 
-// The index highlights in HTML: escaped text with <mark> around matches. Algolia's clients want
-// raw text with their own tags and escape it themselves, so a highlight is read back into text
-// and spans, then written out with the client's tags and no escaping.
-
-const (
-	markOpen  = "<mark>"
-	markClose = "</mark>"
-	ellipsis  = "…"
-)
+// The index returns what a query matched as data: per field, the text and its spans, each with
+// the query words it matched and how. Algolia's clients want raw text with their own tags (they
+// escape it themselves), and for each attribute how well it matched.
 
 type span struct{ start, end int }
 
@@ -25,32 +18,6 @@ type span struct{ start, end int }
 type marked struct {
 	text  string
 	spans []span
-}
-
-// parseMarked reads an index highlight back into raw text and spans.
-func parseMarked(h string) marked {
-	var b strings.Builder
-	var spans []span
-	for h != "" {
-		i := strings.Index(h, markOpen)
-		if i < 0 {
-			b.WriteString(html.UnescapeString(h))
-			break
-		}
-		b.WriteString(html.UnescapeString(h[:i]))
-		h = h[i+len(markOpen):]
-		j := strings.Index(h, markClose)
-		if j < 0 {
-			j = len(h)
-		}
-		start := b.Len()
-		b.WriteString(html.UnescapeString(h[:j]))
-		if b.Len() > start {
-			spans = append(spans, span{start, b.Len()})
-		}
-		h = h[min(j+len(markClose), len(h)):]
-	}
-	return marked{text: b.String(), spans: spans}
 }
 
 // render writes m with pre and post around each match. Nothing is escaped.
@@ -68,106 +35,73 @@ func (m marked) render(pre, post string) string {
 	return b.String()
 }
 
-// within returns the part of m that is full, a text m's text was cut from, with m's spans moved
-// there. A snippet loses the ellipses the index added. If m is not a part of full, no span is
-// kept.
-func (m marked) within(full string) marked {
-	if m.text == full {
-		return m
-	}
-	text, cut := m.text, 0
-	if rest, ok := strings.CutPrefix(text, ellipsis); ok {
-		text, cut = rest, len(ellipsis)
-	}
-	text = strings.TrimSuffix(text, ellipsis)
-	off := strings.Index(full, text)
-	if off < 0 || text == "" {
-		return marked{text: full}
-	}
-	out := marked{text: full}
-	for _, s := range m.spans {
-		s.start, s.end = s.start-cut+off, s.end-cut+off
-		if s.start >= off && s.end <= off+len(text) {
-			out.spans = append(out.spans, s)
-		}
-	}
-	return out
-}
-
-// highlightResult is one attribute's highlight as Algolia returns it.
+// highlightResult is one attribute's highlight as Algolia returns it. FullyHighlighted is sent
+// when the attribute matched at all.
 type highlightResult struct {
-	Value        string   `json:"value"`
-	MatchLevel   string   `json:"matchLevel"`
-	MatchedWords []string `json:"matchedWords"`
+	Value            string   `json:"value"`
+	MatchLevel       string   `json:"matchLevel"`
+	FullyHighlighted *bool    `json:"fullyHighlighted,omitempty"`
+	MatchedWords     []string `json:"matchedWords"`
 }
 
 // highlighter writes highlights of one query with one pair of tags.
 type highlighter struct {
-	words     []string // the query's words, lower case, excluded ones left out
+	words     []string // the words the query wants (index.Result.Words): excluded ones are not
 	pre, post string
 }
 
-func newHighlighter(p params) highlighter {
-	return highlighter{words: queryWords(p.Query), pre: p.HighlightPreTag, post: p.HighlightPostTag}
+func newHighlighter(p params, words []string) highlighter {
+	return highlighter{words: words, pre: p.HighlightPreTag, post: p.HighlightPostTag}
 }
 
-// queryWords splits q into lower-case words as a reader typed them; -excluded words are not
-// looked for.
-func queryWords(q string) []string {
-	var out []string
-	for _, tok := range strings.Fields(q) {
-		if len(tok) > 1 && tok[0] == '-' {
-			continue
-		}
-		for _, w := range strings.FieldsFunc(strings.ToLower(tok), func(r rune) bool {
-			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-		}) {
-			if !slices.Contains(out, w) {
-				out = append(out, w)
+// result describes text with the index's spans: matchLevel is none without a match, full when
+// every wanted word was found, partial otherwise. A word is found when a span matched it as
+// typed, in another form, as the beginning of a longer word or through a correction; a synonym
+// is another word, so a text that has only the synonym matches partially.
+func (h highlighter) result(text string, spans []index.Span) highlightResult {
+	m := marked{text: text}
+	found := map[string]bool{}
+	for _, s := range spans {
+		m.spans = append(m.spans, span{s.Start, s.End})
+		for _, w := range s.Words {
+			if w.Via != index.ViaSynonym {
+				found[w.Word] = true
 			}
 		}
 	}
-	return out
-}
-
-// result describes m: matchLevel is none without a match, full when every query word was
-// found, partial otherwise (a synonym or a correction matched rather than the typed word).
-func (h highlighter) result(m marked) highlightResult {
 	r := highlightResult{Value: m.render(h.pre, h.post), MatchLevel: "none", MatchedWords: []string{}}
-	if len(m.spans) == 0 {
+	if len(spans) == 0 {
 		return r
 	}
 	for _, w := range h.words {
-		for _, s := range m.spans {
-			if sameWord(w, strings.ToLower(m.text[s.start:s.end])) {
-				r.MatchedWords = append(r.MatchedWords, w)
-				break
-			}
+		if found[w] {
+			r.MatchedWords = append(r.MatchedWords, w)
 		}
 	}
 	r.MatchLevel = "partial"
 	if len(r.MatchedWords) == len(h.words) {
 		r.MatchLevel = "full"
 	}
+	fully := m.covered()
+	r.FullyHighlighted = &fully
 	return r
 }
 
-// sameWord says whether the typed word w is what matched the text m: one is a prefix of the
-// other (search as you type, stemming) or they share four letters at the start.
-func sameWord(w, m string) bool {
-	if strings.HasPrefix(m, w) || strings.HasPrefix(w, m) {
-		return true
-	}
-	n := 0
-	for n < len(w) && n < len(m) && w[n] == m[n] {
-		n++
-	}
-	return n >= 4
+// covered reports whether every word of m's text is inside one of its spans.
+func (m marked) covered() bool {
+	all, i := true, 0
+	wordsplit.Each(m.text, func(start, end int) {
+		for i < len(m.spans) && m.spans[i].end < end {
+			i++
+		}
+		all = all && i < len(m.spans) && m.spans[i].start <= start
+	})
+	return all
 }
 
 // highlightable lists the attributes with a _highlightResult by default. The index marks
-// matches in title, description and facts; the others come unmarked, so that a client's
-// Highlight component still shows them.
+// matches in title, description, facts, director and cast; companies and genres come unmarked,
+// so that a client's Highlight component still shows them.
 var highlightable = []string{"title", "description", "facts", "companies", "director", "cast", "genres"}
 
 // selected resolves an attribute list (nil: def, "*": all of highlightable) to the
@@ -192,51 +126,46 @@ func selected(list, def []string) []string {
 // highlights builds _highlightResult (whole values) and _snippetResult (the index's window of a
 // long description) for hit. Either is nil when no attribute is asked for.
 func (h highlighter) highlights(hit index.Hit, p params) (hl, sn map[string]any) {
-	title := parseMarked(hit.Highlights["title"]).within(hit.Title)
-	descSnippet := marked{text: hit.Description}
-	if d, ok := hit.Highlights["description"]; ok {
-		descSnippet = parseMarked(d)
-	}
-	desc := descSnippet.within(hit.Description)
-	facts := factsMarked(hit.Facts, parseMarked(hit.Highlights["facts"]))
-	list := func(ms []marked) []highlightResult {
-		out := make([]highlightResult, len(ms))
-		for i, m := range ms {
-			out[i] = h.result(m)
+	// spans returns the spans of the field's value number item; none when it did not match.
+	spans := func(field string, item int) []index.Span {
+		for _, x := range hit.Highlights[field] {
+			if x.Item == item {
+				return x.Spans
+			}
 		}
-		return out
+		return nil
 	}
-	plain := func(l []string) []marked {
-		out := make([]marked, len(l))
-		for i, v := range l {
-			out[i] = marked{text: v}
+	list := func(field string, values []string) []highlightResult {
+		out := make([]highlightResult, len(values))
+		for i, v := range values {
+			out[i] = h.result(v, spans(field, i))
 		}
 		return out
 	}
 	value := func(attr string, snippet bool) any {
 		switch attr {
 		case "title":
-			return h.result(title)
+			return h.result(hit.Title, spans(index.HighlightTitle, 0))
 		case "description":
 			if snippet {
-				return h.result(descSnippet)
+				return h.snippet(hit.Description, hit.Highlights[index.HighlightDescription])
 			}
-			return h.result(desc)
+			return h.result(hit.Description, spans(index.HighlightDescription, 0))
 		case "facts":
-			return list(facts)
+			return list(index.HighlightFacts, hit.Facts)
 		case "companies":
-			return list(plain(hit.Companies))
+			return list("", hit.Companies)
 		case "cast":
 			if len(hit.Cast) > 0 {
-				return list(plain(hit.Cast))
+				return list(index.HighlightCast, hit.Cast)
 			}
 		case "genres":
 			if len(hit.Genres) > 0 {
-				return list(plain(hit.Genres))
+				return list("", hit.Genres)
 			}
 		case "director":
 			if hit.Director != "" {
-				return h.result(marked{text: hit.Director})
+				return h.result(hit.Director, spans(index.HighlightDirector, 0))
 			}
 		}
 		return nil // a record without the attribute has no highlight of it, as on Algolia
@@ -260,26 +189,19 @@ func (h highlighter) highlights(hit index.Hit, p params) (hl, sn map[string]any)
 	return hl, sn
 }
 
-// factsMarked splits the index's facts highlight, the matching facts joined in order, into
-// one marked text per fact.
-func factsMarked(facts []string, joined marked) []marked {
-	out := make([]marked, len(facts))
-	at := 0
-	for i, f := range facts {
-		out[i] = marked{text: f}
-		off := strings.Index(joined.text[at:], f)
-		if off < 0 || f == "" {
-			continue
-		}
-		start, end := at+off, at+off+len(f)
-		for _, s := range joined.spans {
-			if s.start >= start && s.end <= end {
-				out[i].spans = append(out[i].spans, span{s.start - start, s.end - start})
-			}
-		}
-		if len(out[i].spans) > 0 {
-			at = end
-		}
+// snippet is the index's window of a long text around its first match, with an ellipsis where
+// text was left out; a text without a match is shown whole.
+func (h highlighter) snippet(text string, hs []index.Highlight) highlightResult {
+	if len(hs) == 0 {
+		return h.result(text, nil)
 	}
-	return out
+	s := hs[0].Snippet()
+	r := h.result(s.Text, s.Spans)
+	if s.Before {
+		r.Value = "…" + r.Value
+	}
+	if s.After {
+		r.Value += "…"
+	}
+	return r
 }

@@ -1,73 +1,64 @@
 package algolia
 
 import (
+	"encoding/json"
+	"net/http"
 	"reflect"
 	"testing"
+
+	"filmsearch/internal/index"
 )
 
-func TestParseMarkedRender(t *testing.T) {
+func TestRender(t *testing.T) {
 	for _, tc := range []struct {
-		in, want string
+		m    marked
+		want string
 	}{
-		{"", ""},
-		{"plain &amp; simple", "plain & simple"},
-		{"<mark>Swan&#39;s</mark> Lake", "[Swan's] Lake"},
-		{"&lt;b&gt; <mark>&amp;</mark> &#34;q&#34;", `<b> [&] "q"`},
-		{"a <mark>b</mark> c <mark>d</mark>", "a [b] c [d]"},
-		{"<mark></mark>x", "x"},
-		{"unclosed <mark>mark", "unclosed [mark]"},
+		{marked{}, ""},
+		{marked{text: "plain & simple"}, "plain & simple"},
+		{marked{text: "Swan's Lake", spans: []span{{0, 6}}}, "[Swan's] Lake"},
+		{marked{text: `<b> & "q"`, spans: []span{{4, 5}}}, `<b> [&] "q"`},
+		{marked{text: "a b c d", spans: []span{{2, 3}, {6, 7}}}, "a [b] c [d]"},
 	} {
-		if got := parseMarked(tc.in).render("[", "]"); got != tc.want {
-			t.Errorf("parseMarked(%q).render = %q; want %q", tc.in, got, tc.want)
+		if got := tc.m.render("[", "]"); got != tc.want {
+			t.Errorf("%+v.render = %q; want %q", tc.m, got, tc.want)
 		}
-	}
-}
-
-func TestWithin(t *testing.T) {
-	full := "One two three four five six"
-	for _, tc := range []struct{ snippet, want string }{
-		{"One <mark>two</mark> three four five six", "One [two] three four five six"},
-		{"…three <mark>four</mark> five…", "One two three [four] five six"},
-		{"…<mark>six</mark>", "One two three four five [six]"},
-		{"something <mark>else</mark>", full},
-	} {
-		if got := parseMarked(tc.snippet).within(full).render("[", "]"); got != tc.want {
-			t.Errorf("within(%q) = %q; want %q", tc.snippet, got, tc.want)
-		}
-	}
-}
-
-func TestFactsMarked(t *testing.T) {
-	facts := []string{"First fact.", "Second fact about love.", "Third on love … and more."}
-	joined := parseMarked("Second fact about <mark>love</mark>. … Third on <mark>love</mark> … and more.")
-	var got []string
-	for _, m := range factsMarked(facts, joined) {
-		got = append(got, m.render("[", "]"))
-	}
-	want := []string{"First fact.", "Second fact about [love].", "Third on [love] … and more."}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("factsMarked = %q; want %q", got, want)
 	}
 }
 
 func TestMatchLevel(t *testing.T) {
+	w := func(word string, v index.Via) index.WordMatch { return index.WordMatch{Word: word, Via: v} }
+	sp := func(start, end int, ws ...index.WordMatch) index.Span {
+		return index.Span{Start: start, End: end, Words: ws}
+	}
+	const text = "The Swan Lake"
+	yes, no := true, false
 	for _, tc := range []struct {
-		query, hl string
-		level     string
-		words     []string
+		name   string
+		wanted []string
+		spans  []index.Span
+		want   highlightResult
 	}{
-		{"swan", "The Swan Lake", "none", []string{}},
-		{"swan", "The <mark>Swan</mark> Lake", "full", []string{"swan"}},
-		{"swan lake", "The <mark>Swan</mark> Lake", "partial", []string{"swan"}},
-		{"swa", "The <mark>Swan</mark> Lake", "full", []string{"swa"}},
-		{"revolution", "<mark>revolutionary</mark>", "full", []string{"revolution"}},
-		{"revolution", "<mark>rebellion</mark>", "partial", []string{}},
-		{"swan -lake", "The <mark>Swan</mark> Lake", "full", []string{"swan"}},
+		{"no match", []string{"swan"}, nil, highlightResult{text, "none", nil, []string{}}},
+		{"the word", []string{"swan"}, []index.Span{sp(4, 8, w("swan", index.ViaWord))},
+			highlightResult{"The <em>Swan</em> Lake", "full", &no, []string{"swan"}}},
+		{"one of two", []string{"swan", "pond"}, []index.Span{sp(4, 8, w("swan", index.ViaWord))},
+			highlightResult{"The <em>Swan</em> Lake", "partial", &no, []string{"swan"}}},
+		{"being typed", []string{"swa"}, []index.Span{sp(4, 8, w("swa", index.ViaPrefix))},
+			highlightResult{"The <em>Swan</em> Lake", "full", &no, []string{"swa"}}},
+		{"a correction", []string{"swann"}, []index.Span{sp(4, 8, w("swann", index.ViaCorrection))},
+			highlightResult{"The <em>Swan</em> Lake", "full", &no, []string{"swann"}}},
+		{"a synonym", []string{"bird"}, []index.Span{sp(4, 8, w("bird", index.ViaSynonym))},
+			highlightResult{"The <em>Swan</em> Lake", "partial", &no, []string{}}},
+		{"every word", []string{"the", "swans", "lake"}, []index.Span{
+			sp(0, 3, w("the", index.ViaWord)), sp(4, 8, w("swans", index.ViaForm)), sp(9, 13, w("lake", index.ViaWord))},
+			highlightResult{"<em>The</em> <em>Swan</em> <em>Lake</em>", "full", &yes, []string{"the", "swans", "lake"}}},
+		{"one span, two words", []string{"swan", "s"}, []index.Span{sp(4, 8, w("swan", index.ViaWord), w("s", index.ViaPrefix))},
+			highlightResult{"The <em>Swan</em> Lake", "full", &no, []string{"swan", "s"}}},
 	} {
-		h := highlighter{words: queryWords(tc.query), pre: "<em>", post: "</em>"}
-		r := h.result(parseMarked(tc.hl))
-		if r.MatchLevel != tc.level || !reflect.DeepEqual(r.MatchedWords, tc.words) {
-			t.Errorf("query %q on %q: matchLevel %q, matchedWords %q; want %q, %q", tc.query, tc.hl, r.MatchLevel, r.MatchedWords, tc.level, tc.words)
+		h := highlighter{words: tc.wanted, pre: "<em>", post: "</em>"}
+		if got := h.result(text, tc.spans); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: result = %+v; want %+v", tc.name, got, tc.want)
 		}
 	}
 }
@@ -90,5 +81,22 @@ func TestMatchFacet(t *testing.T) {
 		if ok != tc.ok || (ok && m.render("<em>", "</em>") != tc.want) {
 			t.Errorf("matchFacet(%q, %q) = %q, %v; want %q, %v", tc.value, tc.query, m.render("<em>", "</em>"), ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// An excluded word or phrase is not a word the reader wants: a hit that has every wanted word
+// is a full match.
+func TestExcludedWordsAreNotWanted(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, testIndex(t))
+	status, got, raw := post(t, srv.URL+"/1/indexes/*/queries", "application/json",
+		`{"requests":[{"indexName":"films","params":{"query":"nutcracker -\"swan lake\""}}]}`)
+	if status != http.StatusOK || len(got.Results) != 1 || len(got.Results[0].Hits) == 0 {
+		t.Fatalf("status %d: %s", status, raw)
+	}
+	var title highlightResult
+	json.Unmarshal(got.Results[0].Hits[0].HighlightResult["title"], &title)
+	if title.MatchLevel != "full" || !reflect.DeepEqual(title.MatchedWords, []string{"nutcracker"}) {
+		t.Errorf(`nutcracker -"swan lake": title highlight %+v; want matchLevel full, matchedWords [nutcracker]`, title)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"filmsearch/internal/index"
+	"filmsearch/internal/wordsplit"
 )
 
 // MaxBodyBytes is the largest request body either endpoint reads; larger ones are refused with
@@ -75,6 +76,23 @@ func (p params) match() string {
 		}
 	}
 	return index.MatchAll
+}
+
+// queryWords splits q into lower-case words as a reader typed them, each once; -excluded words
+// are not looked for.
+func queryWords(q string) []string {
+	var out []string
+	for _, tok := range strings.Fields(q) {
+		if len(tok) > 1 && tok[0] == '-' {
+			continue
+		}
+		for _, w := range wordsplit.Lower(tok) {
+			if !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
 }
 
 // strict reports whether a search that found no film with every word must answer no hits, as

@@ -282,7 +282,7 @@ func searchHits(ctx context.Context, s Searcher, q query) (*hitsResult, error) {
 	if p.HitsPerPage > 0 {
 		out.NbPages = min((res.Total+p.HitsPerPage-1)/p.HitsPerPage, maxDepth/p.HitsPerPage)
 	}
-	h := newHighlighter(p)
+	h := newHighlighter(p, res.Words)
 	for _, hit := range res.Hits {
 		out.Hits = append(out.Hits, algoliaHit(hit, p, h))
 	}

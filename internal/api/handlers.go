@@ -31,14 +31,14 @@ func (s *server) handleSearch() http.Handler {
 			return
 		}
 		s.searched(r, req, res, time.Since(start))
-		writeJSON(w, http.StatusOK, res)
+		writeJSON(w, http.StatusOK, renderResult(res))
 	})
 }
 
 func (s *server) handleSuggest() http.Handler {
 	type response struct {
-		Query       string             `json:"query"`
-		Suggestions []index.Suggestion `json:"suggestions"`
+		Query       string       `json:"query"`
+		Suggestions []suggestion `json:"suggestions"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := newParams(r.URL.RawQuery, "q", "limit")
@@ -55,7 +55,7 @@ func (s *server) handleSuggest() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, response{Query: q, Suggestions: sug})
+		writeJSON(w, http.StatusOK, response{Query: q, Suggestions: renderSuggestions(sug)})
 	})
 }
 
@@ -109,7 +109,7 @@ func (s *server) handleSimilar() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, res)
+		writeJSON(w, http.StatusOK, renderResult(res))
 	})
 }
 

@@ -344,7 +344,7 @@ func TestRevolution(t *testing.T) {
 	if res.Relaxed {
 		t.Errorf("GET %s: relaxed = true; want false", target)
 	}
-	if d := res.Hits[0].Highlights["description"]; !strings.Contains(d, "<mark>Revolution</mark>") {
+	if d := getRendered(t, h, target).Hits[0].Highlights["description"]; !strings.Contains(d, "<mark>Revolution</mark>") {
 		t.Errorf("GET %s: first hit's description highlight = %q; want <mark>Revolution</mark> in it", target, d)
 	}
 	if res.Hits[0].Score <= res.Hits[1].Score {
@@ -363,7 +363,7 @@ func TestHighlightsAreSafe(t *testing.T) {
 	h := newTestHandler(t, Options{})
 	for _, q := range []string{"revolution", "love", "shakespeare", "pushkin's", "ballet", "nutcr", "tragic love", `"star-crossed lovers"`, "bolshoi", "soviet dance", "<mark>", "&amp;", "<script>alert(1)</script>", "cervantes"} {
 		target := "/api/search?per_page=50&q=" + url.QueryEscape(q)
-		res := getResult(t, h, target)
+		res := getRendered(t, h, target)
 		for _, hit := range res.Hits {
 			for field, frag := range hit.Highlights {
 				text := markTagRE.ReplaceAllString(frag, "")
@@ -385,6 +385,10 @@ func TestHighlightsAreSafe(t *testing.T) {
 					source = hit.Description
 				case "facts":
 					source = strings.Join(hit.Facts, "\n")
+				case "director":
+					source = hit.Director
+				case "cast":
+					source = strings.Join(hit.Cast, ", ")
 				default:
 					t.Errorf("GET %s: %s has a highlight for unknown field %q", target, hit.ID, field)
 					continue
@@ -565,8 +569,8 @@ func TestHealthAndReady(t *testing.T) {
 func TestSuggest(t *testing.T) {
 	h := newTestHandler(t, Options{})
 	type response struct {
-		Query       string             `json:"query"`
-		Suggestions []index.Suggestion `json:"suggestions"`
+		Query       string       `json:"query"`
+		Suggestions []suggestion `json:"suggestions"`
 	}
 	tests := []struct {
 		q       string

@@ -8,7 +8,8 @@ import (
 	"os"
 	"sort"
 	"strings"
-	"unicode"
+
+	"filmsearch/internal/wordsplit"
 )
 
 // Gazetteer finds company names in prose. It is built once and then only read, so it is safe for
@@ -133,14 +134,15 @@ func (g *Gazetteer) Match(texts ...string) []string {
 	return out
 }
 
-// matchWords splits text into lower-case words of letters and digits; punctuation, apostrophes
-// and hyphens separate words, so text and aliases split the same way.
+// matchWords splits text into lower-case words as the index does, a possessive dropped and a
+// curly apostrophe read as a straight one, so text and aliases split the same way: hyphens and
+// punctuation separate words, and "Kirov Ballet's" has the words of "Kirov Ballet".
 func matchWords(text string) []string {
-	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-	for i, w := range words {
-		words[i] = strings.ToLower(w)
+	out := wordsplit.Lower(text)
+	for i, w := range out {
+		out[i] = wordsplit.Bare(strings.ReplaceAll(w, "’", "'"))
 	}
-	return words
+	return out
 }
 
 func hasPrefix(words, prefix []string) bool {

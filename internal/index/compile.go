@@ -84,15 +84,9 @@ type compiled struct {
 	typos    map[string]string // typed word -> the word it was corrected to
 	// typoNodes is how many dictionary nodes the search for corrections has read.
 	typoNodes int
-	// What the highlighter looks for: whole words (folded), stems searched in the text fields
-	// (with their first bytes, to skip stemming most words), and prefixes searched in titles.
-	marks      map[string]bool
-	titleMarks map[string]bool // stop words: marked in titles only
-	stems      map[string]bool
-	stemHeads  map[string]bool
-	prefixes   []string
-	text       analysis.Analyzer
-	exact      analysis.Analyzer
+	marks     marks // what the highlighter looks for
+	text      analysis.Analyzer
+	exact     analysis.Analyzer
 }
 
 // counted is the number of words that decide the match: all but stop words, or all of them
@@ -143,7 +137,7 @@ func (s *snapshot) compile(ctx context.Context, r bindex.IndexReader, p parsedQu
 	if err != nil {
 		return nil, err
 	}
-	c := &compiled{typos: map[string]string{}, marks: map[string]bool{}, titleMarks: map[string]bool{}, stems: map[string]bool{}, stemHeads: map[string]bool{}, text: a.text, exact: a.exact}
+	c := &compiled{typos: map[string]string{}, text: a.text, exact: a.exact}
 	d := newDict(r)
 	seen := map[string]int{} // a word typed twice is searched once and weighs twice
 	for wi, w := range p.words {
@@ -229,28 +223,28 @@ func (s *snapshot) addWord(ctx context.Context, a analyzers, d *dict, tok string
 	if w.stop {
 		// Only in titles: "It", "The Wizard of Oz". Elsewhere a stop word says nothing.
 		add(kindExact, kindWeight[kindExact], tok, []string{fTitleX})
-		c.titleMarks[tok] = true
+		c.marks.addTitleWord(tok, wi)
 		c.words = append(c.words, w)
 		return nil
 	}
 	add(kindExact, kindWeight[kindExact], tok, exactFields)
-	c.marks[tok] = true
+	c.marks.addWord(tok, wi, ViaWord)
 	synKnown := false // a synonym the index has: the word is a theme, not a typo
 	if stem != "" {
 		known = known || d.hasAny(stemFields, stem)
 		add(kindStem, kindWeight[kindStem], stem, stemFields)
-		c.highlightStems(stem)
+		c.marks.addStems(wi, ViaForm, stem)
 		for _, syn := range s.syn.For(tok) {
 			if strings.ContainsFunc(syn, unicode.IsSpace) {
 				if q := phraseQuery(syn, stemFields); q != nil {
 					c.groups = append(c.groups, group{word: wi, kind: kindSynonym, weight: kindWeight[kindSynonym], term: syn, phrase: q})
-					c.highlightStems(terms(a.text, syn)...)
+					c.marks.addStems(wi, ViaSynonym, terms(a.text, syn)...)
 				}
 				continue
 			}
 			for _, t := range terms(a.text, syn) {
 				add(kindSynonym, kindWeight[kindSynonym], t, stemFields)
-				c.highlightStems(t)
+				c.marks.addStems(wi, ViaSynonym, t)
 				synKnown = synKnown || d.hasAny(stemFields, t)
 			}
 		}
@@ -267,7 +261,7 @@ func (s *snapshot) addWord(ctx context.Context, a analyzers, d *dict, tok string
 			pre = string([]rune(tok)[:maxPrefixLen])
 		}
 		add(kindPrefix, kindWeight[kindPrefix], pre, []string{fTitlePrefix})
-		c.prefixes = append(c.prefixes, pre)
+		c.marks.addPrefix(pre, wi, ViaPrefix)
 		var forms []string
 		if n >= 2 {
 			for _, f := range d.completions(fDescriptionX, tok, maxForms) {
@@ -277,7 +271,7 @@ func (s *snapshot) addWord(ctx context.Context, a analyzers, d *dict, tok string
 			}
 			for _, f := range forms {
 				add(kindPrefix, kindWeight[kindPrefix], f, exactFields)
-				c.marks[f] = true
+				c.marks.addWord(f, wi, ViaPrefix)
 			}
 		}
 		// A word being typed that starts real words is not "corrected".
@@ -302,10 +296,10 @@ func (s *snapshot) addWord(ctx context.Context, a analyzers, d *dict, tok string
 			}
 			wt := kindWeight[kindTypo] / float64(cand.dist)
 			add(kindTypo, wt, cand.term, append([]string{fTitlePrefix}, exactFields...))
-			c.prefixes = append(c.prefixes, cand.term)
-			c.marks[cand.term] = true
+			c.marks.addPrefix(cand.term, wi, ViaCorrection)
+			c.marks.addWord(cand.term, wi, ViaCorrection)
 			if st := terms(a.text, cand.term); len(st) > 0 {
-				c.highlightStems(st[0])
+				c.marks.addStems(wi, ViaCorrection, st[0])
 				if w.stem == "" || w.stem == stem {
 					w.stem = st[0]
 				}
@@ -314,14 +308,6 @@ func (s *snapshot) addWord(ctx context.Context, a analyzers, d *dict, tok string
 	}
 	c.words = append(c.words, w)
 	return nil
-}
-
-// highlightStems records stems the text fields are searched for.
-func (c *compiled) highlightStems(stems ...string) {
-	for _, st := range stems {
-		c.stems[st] = true
-		c.stemHeads[head(st)] = true
-	}
 }
 
 func termQuery(term, field string, boost float64) query.Query {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"filmsearch/internal/wordsplit"
+
 	bindex "github.com/blevesearch/bleve_index_api"
 )
 
@@ -46,8 +48,8 @@ func (c *compiled) surfaceOf(term string, hits []Hit) string {
 	for _, h := range hits {
 		texts := append([]string{h.Title, h.Description, h.Director}, h.Facts...)
 		for _, text := range append(texts, h.Cast...) {
-			eachWord(text, func(start, end int) {
-				lw := fold(bare(strings.ToLower(text[start:end])))
+			wordsplit.Each(text, func(start, end int) {
+				lw := fold(wordsplit.Bare(strings.ToLower(text[start:end])))
 				switch {
 				case exact:
 				case lw == term:
@@ -69,8 +71,8 @@ func (c *compiled) surfaceOf(term string, hits []Hit) string {
 // than s (Ⱥ, İ, the Kelvin sign), and its offsets would cut s inside a rune.
 func replaceWord(s, typed, repl string) string {
 	from, to := -1, -1
-	eachWord(s, func(start, end int) {
-		if from < 0 && fold(bare(strings.ToLower(s[start:end]))) == typed {
+	wordsplit.Each(s, func(start, end int) {
+		if from < 0 && fold(wordsplit.Bare(strings.ToLower(s[start:end]))) == typed {
 			from, to = start, end
 		}
 	})

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"filmsearch/internal/wordsplit"
 )
 
 // Facet names, in the order a response lists them.
@@ -127,7 +129,7 @@ func loadColumns(r bindex.IndexReader) (*columns, error) {
 	}
 	c.titleWords, c.titleStems = make([]uint8, c.n), make([]uint8, c.n)
 	for d, t := range titles {
-		eachWord(t, func(start, end int) {
+		wordsplit.Each(t, func(start, end int) {
 			c.titleWords[d] = min(c.titleWords[d]+1, 255)
 			if !stopSet[t[start:end]] {
 				c.titleStems[d] = min(c.titleStems[d]+1, 255)

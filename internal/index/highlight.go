@@ -1,85 +1,261 @@
 package index
 
 import (
-	"html"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis/char/asciifolding"
 
 	"filmsearch/internal/corpus"
+	"filmsearch/internal/wordsplit"
 )
 
 // We highlight ourselves rather than with Bleve's highlighter or its match locations: a word
 // found through a synonym, a typo or another form of itself must be marked in the text the
-// reader sees; the output must be escaped text with <mark> and nothing else; and reading match
-// locations costs more than half of a search for a common word. The query builder records what
-// each word can match, and the highlighter scans the page's texts for it.
+// reader sees, and reading match locations costs more than half of a search for a common word.
+// The query builder records what each query word can match, and the highlighter scans the
+// page's texts for it. Highlights are data, not markup: each protocol renders its own.
+
+// Via says how a part of a film's text matched a query word, from the best way to the weakest.
+type Via uint8
 
 const (
-	snippetWhole  = 300 // descriptions up to this many bytes are shown whole
+	ViaWord       Via = iota // the word as typed, case and accents aside
+	ViaForm                  // another form of it with the same stem: wars for war
+	ViaSynonym               // a word of the same theme: rebellion for revolution
+	ViaPrefix                // a longer word that the word being typed begins
+	ViaCorrection            // a word the typed one was corrected to: nutcracker for nutcraker
+)
+
+var viaNames = [...]string{"word", "form", "synonym", "prefix", "correction"}
+
+func (v Via) String() string {
+	if int(v) < len(viaNames) {
+		return viaNames[v]
+	}
+	return "via(" + strconv.Itoa(int(v)) + ")"
+}
+
+// WordMatch is a query word that a span matched, and how.
+type WordMatch struct {
+	Word string // as the index reads it: lower case, accents folded (one of Result.Words)
+	Via  Via
+}
+
+// Span is a part of a text that matched: a byte range on rune boundaries, and every query word
+// it matched, in the query's order, each by the best way it matched.
+type Span struct {
+	Start, End int
+	Words      []WordMatch
+}
+
+// Highlight is what a query matched in one value of a film's field.
+type Highlight struct {
+	Item  int    // the value's index in a field of several (facts, cast); 0 otherwise
+	Text  string // the value, whole
+	Spans []Span // in order and apart (never touching); never empty
+}
+
+// Snippet is the part of a value to show when the value is long: a window around its first
+// match. Before and After say whether text was left out there.
+type Snippet struct {
+	Highlight
+	Before, After bool
+}
+
+const (
+	snippetWhole  = 300 // values up to this many bytes are shown whole
 	snippetLen    = 240
 	snippetBefore = 60
 )
 
-type span struct{ start, end int }
+// Snippet returns h whole when it is short, else a window around its first span, cut at spaces
+// and on rune boundaries, with the spans inside it.
+func (h Highlight) Snippet() Snippet {
+	text := h.Text
+	if len(text) <= snippetWhole || len(h.Spans) == 0 {
+		return Snippet{Highlight: h}
+	}
+	first := h.Spans[0]
+	from := max(first.Start-snippetBefore, 0)
+	if from > 0 {
+		if i := strings.IndexByte(text[from:first.Start], ' '); i >= 0 {
+			from += i + 1
+		}
+	}
+	to := min(from+snippetLen, len(text))
+	if to < len(text) {
+		if i := strings.LastIndexByte(text[from:to], ' '); i > first.End-from {
+			to = from + i
+		}
+		for to < len(text) && !utf8.RuneStart(text[to]) {
+			to++
+		}
+	}
+	s := Snippet{Highlight: Highlight{Item: h.Item, Text: text[from:to]}, Before: from > 0, After: to < len(text)}
+	for _, sp := range h.Spans {
+		if sp.Start >= from && sp.End <= to {
+			sp.Start, sp.End = sp.Start-from, sp.End-from
+			s.Spans = append(s.Spans, sp)
+		}
+	}
+	return s
+}
 
-// highlights returns the HTML fragments of f's fields that contain what c matches.
-func (c *compiled) highlights(f corpus.Film) map[string]string {
-	out := map[string]string{}
-	if sp := c.spans(f.Title, true); len(sp) > 0 {
-		out["title"] = mark(f.Title, sp)
+// Fields with highlights, in Hit.Highlights.
+const (
+	HighlightTitle       = "title"
+	HighlightDescription = "description"
+	HighlightFacts       = "facts"
+	HighlightDirector    = "director"
+	HighlightCast        = "cast"
+)
+
+// highlights returns, per field of f, the values that contain what c matches.
+func (c *compiled) highlights(f corpus.Film) map[string][]Highlight {
+	out := map[string][]Highlight{}
+	add := func(field string, values []string, title bool) {
+		for i, v := range values {
+			if sp := c.spans(v, title); len(sp) > 0 {
+				out[field] = append(out[field], Highlight{Item: i, Text: v, Spans: sp})
+			}
+		}
 	}
-	if sp := c.spans(f.Description, false); len(sp) > 0 {
-		out["description"] = snippet(f.Description, sp)
-	}
-	c.markEach(out, "facts", f.Facts, " … ")
-	c.markEach(out, "director", []string{f.Director}, "")
-	c.markEach(out, "cast", f.Cast, ", ")
+	add(HighlightTitle, []string{f.Title}, true)
+	add(HighlightDescription, []string{f.Description}, false)
+	add(HighlightFacts, f.Facts, false)
+	add(HighlightDirector, []string{f.Director}, false)
+	add(HighlightCast, f.Cast, false)
 	return out
 }
 
-// markEach sets out[key] to the items that have a match, marked and joined by sep.
-func (c *compiled) markEach(out map[string]string, key string, items []string, sep string) {
-	var marked []string
-	for _, it := range items {
-		if sp := c.spans(it, false); len(sp) > 0 {
-			marked = append(marked, mark(it, sp))
+// wanted returns the words a film is asked to have, as the index reads them: excluded words are
+// not among them.
+func (c *compiled) wanted() []string {
+	out := make([]string, 0, len(c.words))
+	for _, w := range c.words {
+		if !slices.Contains(out, w.text) { // a word typed again while typing is a word apart
+			out = append(out, w.text)
 		}
 	}
-	if len(marked) > 0 {
-		out[key] = strings.Join(marked, sep)
+	return out
+}
+
+// marks is what the highlighter looks for, each with the query word it stands for and how:
+// whole words (folded), words marked in titles only (stop words), stems searched in the text
+// fields (with their first bytes, to skip stemming most words), and prefixes searched in
+// titles.
+type marks struct {
+	words      map[string][]wordMark
+	titleWords map[string][]wordMark
+	stems      map[string][]wordMark
+	stemHeads  map[string]bool
+	prefixes   []prefixMark
+}
+
+// wordMark is a query word, by its index in compiled.words, and how a term matches it.
+type wordMark struct {
+	word int
+	via  Via
+}
+
+type prefixMark struct {
+	prefix string
+	wordMark
+}
+
+// addMark records in to that term stands for word, matched via via.
+func addMark(to map[string][]wordMark, term string, word int, via Via) map[string][]wordMark {
+	if to == nil {
+		to = map[string][]wordMark{}
+	}
+	to[term] = mergeMark(to[term], wordMark{word, via})
+	return to
+}
+
+// mergeMark adds m to ms, keeping for each word its best way to match, in word order.
+func mergeMark(ms []wordMark, m wordMark) []wordMark {
+	for i, x := range ms {
+		if x.word == m.word {
+			ms[i].via = min(x.via, m.via)
+			return ms
+		}
+	}
+	ms = append(ms, m)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].word < ms[j].word })
+	return ms
+}
+
+func (m *marks) addWord(term string, word int, how Via) {
+	m.words = addMark(m.words, term, word, how)
+}
+
+func (m *marks) addTitleWord(term string, word int) {
+	m.titleWords = addMark(m.titleWords, term, word, ViaWord)
+}
+
+func (m *marks) addPrefix(prefix string, word int, how Via) {
+	m.prefixes = append(m.prefixes, prefixMark{prefix, wordMark{word, how}})
+}
+
+// addStems records stems the text fields are searched for.
+func (m *marks) addStems(word int, how Via, stems ...string) {
+	if m.stemHeads == nil {
+		m.stemHeads = map[string]bool{}
+	}
+	for _, st := range stems {
+		m.stems = addMark(m.stems, st, word, how)
+		m.stemHeads[head(st)] = true
 	}
 }
 
-// spans returns the byte ranges of text's words that c matches: a whole word it looked up, a
-// word whose stem it searched, or, in a title, a word starting with a prefix it searched.
-func (c *compiled) spans(text string, title bool) []span {
-	if c.empty() {
+func (m *marks) empty() bool {
+	return len(m.words) == 0 && len(m.titleWords) == 0 && len(m.stems) == 0 && len(m.prefixes) == 0
+}
+
+// spans returns the words of text that c matches: a whole word it looked up, a word whose stem
+// it searched, or, in a title, a word starting with a prefix it searched.
+func (c *compiled) spans(text string, title bool) []Span {
+	if c.marks.empty() {
 		return nil
 	}
-	var out []span
-	eachWord(text, func(start, end int) {
-		w := fold(bare(strings.ToLower(text[start:end])))
-		hit := c.marks[w] || (title && c.titleMarks[w])
-		for _, p := range c.prefixes {
-			hit = hit || (title && strings.HasPrefix(w, p))
+	var out []Span
+	var found []wordMark
+	wordsplit.Each(text, func(start, end int) {
+		w := fold(wordsplit.Bare(strings.ToLower(text[start:end])))
+		found = found[:0]
+		for _, m := range c.marks.words[w] {
+			found = mergeMark(found, m)
+		}
+		if title {
+			for _, m := range c.marks.titleWords[w] {
+				found = mergeMark(found, m)
+			}
+			for _, p := range c.marks.prefixes {
+				if strings.HasPrefix(w, p.prefix) {
+					found = mergeMark(found, p.wordMark)
+				}
+			}
 		}
 		// Stemming is the costly test; most words fail the cheap look at their first letters.
-		if !hit && c.stemHeads[head(w)] {
-			hit = c.stems[c.stemOf(w)]
+		if c.marks.stemHeads[head(w)] {
+			for _, m := range c.marks.stems[c.stemOf(w)] {
+				found = mergeMark(found, m)
+			}
 		}
-		if hit {
-			out = append(out, span{start, end})
+		if len(found) == 0 {
+			return
 		}
+		sp := Span{Start: start, End: end, Words: make([]WordMatch, len(found))}
+		for i, m := range found {
+			sp.Words[i] = WordMatch{Word: c.words[m.word].text, Via: m.via}
+		}
+		out = append(out, sp)
 	})
 	return out
-}
-
-func (c *compiled) empty() bool {
-	return len(c.marks) == 0 && len(c.titleMarks) == 0 && len(c.stems) == 0 && len(c.prefixes) == 0
 }
 
 // head is what a word and its stem share at the least: the first three bytes. Porter's
@@ -93,34 +269,6 @@ func (c *compiled) stemOf(w string) string {
 	return ""
 }
 
-// eachWord calls fn with the byte range of each word of text: letters and digits, with an
-// apostrophe inside (Swan's), as the unicode tokenizer of the analyzers splits them, at a
-// fraction of its cost.
-func eachWord(text string, fn func(start, end int)) {
-	start := -1
-	prevLetter := false
-	for i, r := range text {
-		word := unicode.IsLetter(r) || unicode.IsDigit(r)
-		if !word && start >= 0 && prevLetter && (r == '\'' || r == '’') {
-			if next, _ := utf8.DecodeRuneInString(text[i+utf8.RuneLen(r):]); unicode.IsLetter(next) {
-				prevLetter = false
-				continue
-			}
-		}
-		switch {
-		case word && start < 0:
-			start = i
-		case !word && start >= 0:
-			fn(start, i)
-			start = -1
-		}
-		prevLetter = unicode.IsLetter(r)
-	}
-	if start >= 0 {
-		fn(start, len(text))
-	}
-}
-
 var folder = asciifolding.New()
 
 // fold replaces accented letters by their plain forms, as the analyzers do: Gisèle is giselle.
@@ -131,80 +279,4 @@ func fold(w string) string {
 		}
 	}
 	return w
-}
-
-// bare drops a possessive ending, as the analyzers do.
-func bare(w string) string {
-	for _, suffix := range []string{"'s", "’s"} {
-		if b, ok := strings.CutSuffix(w, suffix); ok {
-			return b
-		}
-	}
-	return w
-}
-
-func mergeSpans(spans []span) []span {
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
-	out := spans[:0:0]
-	for _, s := range spans {
-		if n := len(out); n > 0 && s.start <= out[n-1].end {
-			out[n-1].end = max(out[n-1].end, s.end)
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-// mark escapes text and wraps each span in <mark>.
-func mark(text string, spans []span) string {
-	var b strings.Builder
-	at := 0
-	for _, s := range mergeSpans(spans) {
-		b.WriteString(html.EscapeString(text[at:s.start]))
-		b.WriteString("<mark>")
-		b.WriteString(html.EscapeString(text[s.start:s.end]))
-		b.WriteString("</mark>")
-		at = s.end
-	}
-	b.WriteString(html.EscapeString(text[at:]))
-	return b.String()
-}
-
-// snippet marks text whole when it is short, else a window around the first match cut at
-// spaces, with ellipses where text was left out.
-func snippet(text string, spans []span) string {
-	if len(text) <= snippetWhole {
-		return mark(text, spans)
-	}
-	spans = mergeSpans(spans)
-	from := max(spans[0].start-snippetBefore, 0)
-	if from > 0 {
-		if i := strings.IndexByte(text[from:spans[0].start], ' '); i >= 0 {
-			from += i + 1
-		}
-	}
-	to := min(from+snippetLen, len(text))
-	if to < len(text) {
-		if i := strings.LastIndexByte(text[from:to], ' '); i > spans[0].end-from {
-			to = from + i
-		}
-		for to < len(text) && !utf8.RuneStart(text[to]) {
-			to++
-		}
-	}
-	var in []span
-	for _, s := range spans {
-		if s.start >= from && s.end <= to {
-			in = append(in, span{s.start - from, s.end - from})
-		}
-	}
-	out := mark(text[from:to], in)
-	if from > 0 {
-		out = "…" + out
-	}
-	if to < len(text) {
-		out += "…"
-	}
-	return out
 }

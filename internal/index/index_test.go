@@ -2,9 +2,11 @@ package index
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"unicode/utf8"
 
 	"filmsearch/internal/corpus"
 )
@@ -104,33 +106,107 @@ func TestFiltersDoNotScore(t *testing.T) {
 	}
 }
 
-// Highlights mark what each way of matching found, as the reader sees it, escaped.
+// spanNotes describes the spans of hs as the text they cover, how they matched and which
+// word: "Revolution word revolution".
+func spanNotes(hs []Highlight) []string {
+	var out []string
+	for _, h := range hs {
+		for _, sp := range h.Spans {
+			n := h.Text[sp.Start:sp.End]
+			for _, w := range sp.Words {
+				n += " " + w.Via.String() + " " + w.Word
+			}
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Highlights say what each way of matching found, as the reader sees it, and for which word.
 func TestHighlights(t *testing.T) {
 	ix := testCollection(t)
 	for _, tt := range []struct {
 		q, id, field, want string
 	}{
-		{"revolution", "the-flames-of-paris-1983", "description", "the French <mark>Revolution</mark>,"},
-		{"revolution", "the-flames-of-paris-1983", "description", "showcasing the <mark>revolutionary</mark> spirit"},  // another form
-		{"revolution", "spartacus-1975", "description", "narrative of <mark>rebellion</mark> and"},                     // a theme
-		{"nutcraker", "the-nutcracker-1977", "title", "The <mark>Nutcracker</mark>"},                                   // a typo
-		{"nutcr", "the-nutcracker-1977", "title", "The <mark>Nutcracker</mark>"},                                       // being typed
-		{"shakespeare", "romeo-and-juliet-1974", "description", "adaptation of <mark>Shakespeare&#39;s</mark> tragic"}, // possessive, escaped
-		{`"tragic love"`, "giselle-1975", "description", "A <mark>tragic</mark> <mark>love</mark> story"},
-		{"bolshoi", "the-swan-lake-1982", "facts", "the <mark>Bolshoi</mark> Ballet&#39;s prowess"},
+		{"revolution ", "the-flames-of-paris-1983", "description", "Revolution word revolution"},
+		{"revolution", "the-flames-of-paris-1983", "description", "revolutionary prefix revolution"}, // a longer form, being typed
+		{"revolution ", "spartacus-1975", "description", "rebellion synonym revolution"},             // a theme
+		{"dancer ", "the-flames-of-paris-1983", "facts", "dancers form dancer"},                      // another form
+		{"nutcraker", "the-nutcracker-1977", "title", "Nutcracker correction nutcraker"},             // a typo
+		{"nutcr", "the-nutcracker-1977", "title", "Nutcracker prefix nutcr"},                         // being typed
+		{"shakespeare", "romeo-and-juliet-1974", "description", "Shakespeare's word shakespeare"},    // possessive
+		{`"tragic love"`, "giselle-1975", "description", "tragic word tragic"},
+		{`"tragic love"`, "giselle-1975", "description", "love word love"},
+		{"bolshoi", "the-swan-lake-1982", "facts", "Bolshoi word bolshoi"},
+		{"swan swans ", "the-swan-lake-1982", "title", "Swan word swan form swans"}, // one span, two words
 	} {
 		res, err := ix.Search(context.Background(), Request{Query: tt.q})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := ""
+		var got []string
 		for _, h := range res.Hits {
 			if h.ID == tt.id {
-				got = h.Highlights[tt.field]
+				got = spanNotes(h.Highlights[tt.field])
 			}
 		}
-		if !strings.Contains(got, tt.want) {
-			t.Errorf("Search(%q) %s %s highlight = %q; want it to contain %q", tt.q, tt.id, tt.field, got, tt.want)
+		if !slices.Contains(got, tt.want) {
+			t.Errorf("Search(%q) %s %s spans = %q; want %q among them", tt.q, tt.id, tt.field, got, tt.want)
+		}
+	}
+}
+
+// Spans are in order, apart, on rune boundaries and inside their text, and name only the
+// query's wanted words: an excluded word is not one.
+func TestHighlightSpans(t *testing.T) {
+	ix := testCollection(t)
+	for _, q := range []string{`nutcracker -"swan lake"`, "ballet -bolshoi", "love", "soviet dance", "revolution"} {
+		res, err := ix.Search(context.Background(), Request{Query: q, PerPage: 50})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range res.Hits {
+			checkHighlights(t, q, h, res.Words)
+		}
+	}
+	res, _ := ix.Search(context.Background(), Request{Query: `nutcracker -"swan lake"`})
+	if !slices.Equal(res.Words, []string{"nutcracker"}) {
+		t.Errorf(`Search(nutcracker -"swan lake").Words = %q; want [nutcracker]`, res.Words)
+	}
+}
+
+// checkHighlights fails t unless h's highlights are well formed, name only the words of
+// wanted, and hold the film's own values.
+func checkHighlights(t *testing.T, q string, h Hit, wanted []string) {
+	t.Helper()
+	values := map[string][]string{
+		HighlightTitle: {h.Title}, HighlightDescription: {h.Description}, HighlightFacts: h.Facts,
+		HighlightDirector: {h.Director}, HighlightCast: h.Cast,
+	}
+	for field, hs := range h.Highlights {
+		for _, hl := range hs {
+			if v := values[field]; hl.Item >= len(v) || v[hl.Item] != hl.Text {
+				t.Errorf("Search(%q) %s: %s highlight %d is %q; want the film's own value", q, h.ID, field, hl.Item, hl.Text)
+			}
+			at := 0
+			if len(hl.Spans) == 0 {
+				t.Errorf("Search(%q) %s: %s highlight without spans", q, h.ID, field)
+			}
+			for _, sp := range hl.Spans {
+				if sp.Start < at || sp.End <= sp.Start || sp.End > len(hl.Text) || (at > 0 && sp.Start == at) ||
+					!utf8.RuneStart(hl.Text[sp.Start]) || (sp.End < len(hl.Text) && !utf8.RuneStart(hl.Text[sp.End])) {
+					t.Errorf("Search(%q) %s: %s span %d..%d of %q is out of order or off a rune boundary", q, h.ID, field, sp.Start, sp.End, hl.Text)
+				}
+				at = sp.End
+				if len(sp.Words) == 0 {
+					t.Errorf("Search(%q) %s: %s span %d..%d matched no word", q, h.ID, field, sp.Start, sp.End)
+				}
+				for _, w := range sp.Words {
+					if !slices.Contains(wanted, w.Word) {
+						t.Errorf("Search(%q) %s: %s span names %q; want one of %q", q, h.ID, field, w.Word, wanted)
+					}
+				}
+			}
 		}
 	}
 }
@@ -151,18 +227,39 @@ func TestHighlightsNewFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	for _, c := range []struct{ q, field, want string }{
-		{"gisele", "director", "<mark>Gisèle</mark> Dupont"},
-		{"bob", "cast", "<mark>Bob</mark> Ray"},
-		{"the road", "title", "<mark>The</mark> <mark>Road</mark>"},
-		{"the road", "description", "The end of the <mark>road</mark>."},
+	for _, c := range []struct {
+		q, field string
+		want     []string
+	}{
+		{"gisele", "director", []string{"Gisèle word gisele"}},
+		{"bob", "cast", []string{"Bob word bob"}},
+		{"the road", "title", []string{"The word the", "Road word road"}},
+		{"the road", "description", []string{"road word road"}},
 	} {
 		res, err := ix.Search(context.Background(), Request{Query: c.q + " "})
 		if err != nil || len(res.Hits) == 0 {
 			t.Fatalf("Search(%q) = %v, %v", c.q, res, err)
 		}
-		if got := res.Hits[0].Highlights[c.field]; got != c.want {
+		if got := spanNotes(res.Hits[0].Highlights[c.field]); !slices.Equal(got, c.want) {
 			t.Errorf("Search(%q): highlights[%s] = %q; want %q", c.q, c.field, got, c.want)
 		}
+	}
+}
+
+// A long value's snippet is a window around its first match, cut at spaces, with its spans
+// moved into the window and the spans outside it left out.
+func TestSnippet(t *testing.T) {
+	long := strings.Repeat("lead ", 30) + "the Kirov Ballet danced " + strings.Repeat("tail ", 60) + "Kirov"
+	at := strings.Index(long, "Kirov")
+	last := strings.LastIndex(long, "Kirov")
+	h := Highlight{Text: long, Spans: []Span{{Start: at, End: at + 5}, {Start: last, End: last + 5}}}
+	s := h.Snippet()
+	if !s.Before || !s.After || len(s.Spans) != 1 || s.Text[s.Spans[0].Start:s.Spans[0].End] != "Kirov" ||
+		strings.HasPrefix(s.Text, " ") || !strings.Contains(long, s.Text) || len(s.Text) > snippetLen {
+		t.Errorf("Snippet() = %+v; want a window of at most %d bytes around the first Kirov, cut before and after", s, snippetLen)
+	}
+	short := Highlight{Text: "The Kirov Ballet", Spans: []Span{{Start: 4, End: 9}}}
+	if s := short.Snippet(); s.Before || s.After || s.Text != short.Text || len(s.Spans) != 1 {
+		t.Errorf("Snippet() of a short value = %+v; want it whole", s)
 	}
 }

@@ -132,8 +132,8 @@ func FuzzParseQuery(f *testing.F) {
 	})
 }
 
-// FuzzSearch runs any query of up to MaxQueryBytes through the real index: no panic, and no
-// error but ErrBadQuery, for search and suggest alike.
+// FuzzSearch runs any query of up to MaxQueryBytes through the real index: no panic, no error
+// but ErrBadQuery, for search and suggest alike, and well-formed highlights of wanted words.
 func FuzzSearch(f *testing.F) {
 	ix := testCollection(f)
 	for _, s := range hostileQueries() {
@@ -144,8 +144,14 @@ func FuzzSearch(f *testing.F) {
 			q = q[:MaxQueryBytes]
 		}
 		ctx := context.Background()
-		if _, err := ix.Search(ctx, Request{Query: q}); err != nil && !errors.Is(err, ErrBadQuery) {
+		res, err := ix.Search(ctx, Request{Query: q})
+		if err != nil && !errors.Is(err, ErrBadQuery) {
 			t.Fatalf("Search(%q) = %v; want success or ErrBadQuery", q, err)
+		}
+		if err == nil {
+			for _, h := range res.Hits {
+				checkHighlights(t, q, h, res.Words)
+			}
 		}
 		if _, err := ix.Suggest(ctx, q, MaxSuggestions); err != nil && !errors.Is(err, ErrBadQuery) {
 			t.Fatalf("Suggest(%q) = %v; want success or ErrBadQuery", q, err)

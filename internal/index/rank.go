@@ -11,6 +11,8 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"filmsearch/internal/wordsplit"
 )
 
 // The ranker reads Bleve's postings itself rather than searching through Bleve's queries:
@@ -639,9 +641,9 @@ func (rk *ranking) rerank(ctx context.Context, es []entry) error {
 				pos[i] = pos[i][:0]
 			}
 			at := 0
-			eachWord(text, func(start, end int) {
+			wordsplit.Each(text, func(start, end int) {
 				at++
-				w := fold(bare(strings.ToLower(text[start:end])))
+				w := fold(wordsplit.Bare(strings.ToLower(text[start:end])))
 				if !heads[head(w)] {
 					return
 				}

@@ -66,6 +66,9 @@ type Result struct {
 	Hits           []Hit            `json:"hits"`
 	Facets         map[string]Facet `json:"facets"`
 	BuildID        string           `json:"-"`
+	// Words are the words the query asks a film to have, as the index reads them (lower case,
+	// accents folded), each once: the words a highlight's spans name. Excluded words are not.
+	Words []string `json:"-"`
 }
 
 // Correction says a typed word was read as another.
@@ -74,13 +77,14 @@ type Correction struct {
 	To   string `json:"to"`
 }
 
-// Hit is a film with its score, decade and highlighted fields. Highlights are HTML: the film's
-// text escaped, with <mark> around matches and nothing else.
+// Hit is a film with its score, decade and what the query matched in it.
 type Hit struct {
 	corpus.Film
-	Score      float64           `json:"score"`
-	Decade     string            `json:"decade"`
-	Highlights map[string]string `json:"highlights"`
+	Score  float64 `json:"score"`
+	Decade string  `json:"decade"`
+	// Highlights are, per field (HighlightTitle, ...), the field's values with a match. They
+	// are data: each protocol renders them its own way.
+	Highlights map[string][]Highlight `json:"-"`
 }
 
 // Facet is the counts of one facet's values.
@@ -169,6 +173,7 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 		res.Relaxed = true
 	}
 	res.Query = req.Query
+	res.Words = c.wanted()
 	res.Corrections, res.CorrectedQuery = c.corrections(req.Query, res.Hits)
 	res.TookMS = math.Round(float64(time.Since(start).Microseconds())) / 1000
 	return res, nil
@@ -302,7 +307,7 @@ func (s *snapshot) hit(r bindex.IndexReader, d int, c *compiled) (Hit, error) {
 		return Hit{}, err
 	}
 	// decodeFilm gives empty lists, never nil ones, so JSON shows [] for no companies.
-	h := Hit{Film: f, Decade: f.Decade(), Highlights: map[string]string{}}
+	h := Hit{Film: f, Decade: f.Decade(), Highlights: map[string][]Highlight{}}
 	if c != nil {
 		h.Highlights = c.highlights(f)
 	}

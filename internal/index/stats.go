@@ -2,6 +2,8 @@ package index
 
 import (
 	"strings"
+
+	"filmsearch/internal/wordsplit"
 )
 
 // FieldStats count one text field over a build: the documents that have it and their tokens.
@@ -42,7 +44,7 @@ func countTokens(d map[string]any, stats map[string]FieldStats) {
 		}
 		n := 0
 		for _, t := range texts {
-			eachWord(t, func(start, end int) {
+			wordsplit.Each(t, func(start, end int) {
 				if !stems || !stopSet[strings.ToLower(t[start:end])] {
 					n++
 				}

@@ -2,18 +2,19 @@ package index
 
 import (
 	"context"
-	"html"
 	"strings"
 	"unicode/utf8"
+
+	"filmsearch/internal/wordsplit"
 )
 
-// Suggestion is a title completion. Highlight is HTML: the title escaped, with the typed part
-// of each matching word in <mark>.
+// Suggestion is a title completion. Typed are the spans of Title that were typed: in each
+// matching word, the part typed, matched as a prefix.
 type Suggestion struct {
-	ID        string `json:"id"`
-	Title     string `json:"title"`
-	Year      int    `json:"year"`
-	Highlight string `json:"highlight"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Year  int    `json:"year"`
+	Typed []Span `json:"-"`
 }
 
 // suggest completes titles: every typed word must start a word of the title. Shorter titles
@@ -68,22 +69,22 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Suggestion{ID: h.ID, Title: h.Title, Year: h.Year, Highlight: markPrefixes(h.Title, prefixes)})
+		out = append(out, Suggestion{ID: h.ID, Title: h.Title, Year: h.Year, Typed: typedSpans(h.Title, prefixes)})
 	}
 	return out, nil
 }
 
-// markPrefixes marks, in each title word that starts with a typed prefix, the part typed. The
+// typedSpans finds, in each title word that starts with a typed prefix, the part typed. The
 // title is scanned rather than located through the index: titles are short, locations are not
 // free.
-func markPrefixes(title string, prefixes map[string]int) string {
-	var spans []span
-	eachWord(title, func(start, end int) {
-		lower := fold(bare(strings.ToLower(title[start:end])))
-		typed := 0
+func typedSpans(title string, prefixes map[string]int) []Span {
+	var spans []Span
+	wordsplit.Each(title, func(start, end int) {
+		lower := fold(wordsplit.Bare(strings.ToLower(title[start:end])))
+		typed, word := 0, ""
 		for p, n := range prefixes {
-			if n > typed && strings.HasPrefix(lower, p) {
-				typed = n
+			if strings.HasPrefix(lower, p) && (n > typed || n == typed && p < word) {
+				typed, word = n, p
 			}
 		}
 		if typed > 0 {
@@ -92,11 +93,8 @@ func markPrefixes(title string, prefixes map[string]int) string {
 				_, size := utf8.DecodeRuneInString(title[e:])
 				e += size
 			}
-			spans = append(spans, span{start, e})
+			spans = append(spans, Span{Start: start, End: e, Words: []WordMatch{{Word: word, Via: ViaPrefix}}})
 		}
 	})
-	if len(spans) == 0 {
-		return html.EscapeString(title)
-	}
-	return mark(title, spans)
+	return spans
 }
