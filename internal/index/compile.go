@@ -250,7 +250,7 @@ func (s *snapshot) addWord(ctx context.Context, a analyzers, d *dict, tok string
 		}
 	}
 	if numeric && n == 4 {
-		if y, _ := strconv.Atoi(tok); y >= 1888 && y <= 2100 {
+		if y, _ := strconv.Atoi(tok); y >= MinYear && y <= MaxYear {
 			add(kindYear, kindWeight[kindYear], tok, []string{fYear})
 		}
 	}

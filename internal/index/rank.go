@@ -36,7 +36,7 @@ import (
 // are in the README's ranking section).
 const (
 	bm25K1           = 1.2
-	rerankDepth      = 50   // films re-scored for proximity
+	rerankDepth      = 20   // films re-scored for proximity
 	maxRuleWords     = 4    // longer queries are requests: no words rule
 	distinctiveShare = 0.01 // a word in more films than this share does not decide the tier,
 	minDistinctive   = 2.0  // unless they are this few
