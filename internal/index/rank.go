@@ -349,7 +349,7 @@ func (rk *ranking) open(ctx context.Context) error {
 // Tests switch planning off to compare against the plain plan (every word finds films).
 var (
 	planning   = true
-	workBudget = uint64(6_000_000) // candidate films times cursors; see keepWithinBudget
+	workBudget = uint64(2_000_000) // candidate films times cursors; see keepWithinBudget
 )
 
 // count is how many films the cursor's postings hold.
@@ -418,8 +418,9 @@ func (rk *ranking) driveByRarest() {
 
 // keepWithinBudget bounds a query's cost before it runs: each candidate film costs a step of
 // every cursor, and when candidates times cursors passes workBudget (64 common words do,
-// 18 million steps), the cursors of the commonest words that only score, and find nothing,
-// are dropped until it fits. They would have added least to any film's score.
+// 18 million steps), the cursors that only score are dropped, the commonest words' first,
+// until it fits. They would have added least to any film's score, and the films found stay
+// the same.
 func (rk *ranking) keepWithinBudget(n float64) {
 	var candidates uint64
 	for _, cur := range rk.cursors {
@@ -435,10 +436,19 @@ func (rk *ranking) keepWithinBudget(n float64) {
 		drives[rk.c.groups[cur.group].word] = true
 	}
 	ws := rk.wordsByRarity()
-	for i := len(ws) - 1; i >= 0 && steps() > workBudget; i-- {
-		w := ws[i]
-		if drives[w] {
-			continue
+	// First the words that find nothing, then the other forms of those that do (their exact
+	// forms only add the edge of the form typed), commonest first.
+	var order []int
+	for _, finds := range []bool{false, true} {
+		for i := len(ws) - 1; i >= 0; i-- {
+			if drives[ws[i]] == finds {
+				order = append(order, ws[i])
+			}
+		}
+	}
+	for _, w := range order {
+		if steps() <= workBudget {
+			break
 		}
 		kept := rk.passive[:0]
 		for _, cur := range rk.passive {
@@ -919,12 +929,23 @@ func (rk *ranking) matchPhrases(ctx context.Context) error {
 	if len(rk.c.phrases) == 0 {
 		return nil
 	}
-	var films []int
-	for i, q := range rk.c.phrases {
+	// The rarest phrase first: its films are the ones the others are checked against.
+	ms := make([]*matcher, 0, len(rk.c.phrases))
+	defer func() {
+		for _, m := range ms {
+			m.close()
+		}
+	}()
+	for _, q := range rk.c.phrases {
 		m, err := newMatcher(ctx, rk.r, rk.s, q)
 		if err != nil {
 			return err
 		}
+		ms = append(ms, m)
+	}
+	slices.SortStableFunc(ms, func(a, b *matcher) int { return cmp.Compare(a.s.Count(), b.s.Count()) })
+	var films []int
+	for i, m := range ms {
 		var kept []int
 		if i == 0 {
 			for d := m.next(); d != done; d = m.next() {
@@ -943,7 +964,6 @@ func (rk *ranking) matchPhrases(ctx context.Context) error {
 				}
 			}
 		}
-		m.close()
 		if err := cmpErr(ctx.Err(), m.err); err != nil {
 			return err
 		}
