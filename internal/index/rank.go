@@ -1,6 +1,7 @@
 package index
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -206,9 +207,11 @@ type ranking struct {
 	cursors  []*cursor
 	passive  []*cursor
 	phrased  []bool // when the query has phrases: the films that have them all
-	exclude  []*matcher
-	idf      []float64 // per group
-	decides  []bool    // per word: its presence decides the tier
+	// phrasedFilms are the same films in increasing order: the candidates.
+	phrasedFilms []int
+	exclude      []*matcher
+	idf          []float64 // per group
+	decides      []bool    // per word: its presence decides the tier
 
 	// per film scratch
 	gtf     []float64
@@ -297,13 +300,18 @@ func (rk *ranking) open(ctx context.Context) error {
 			exactIDF[g.word] = stemIDF[g.word]
 		}
 	}
-	if len(rk.cursors) == 0 { // nothing but common words: they find the films after all
-		passive := rk.passive
-		rk.passive = nil
-		for _, cur := range passive {
-			cur.drive = !c.words[c.groups[cur.group].word].stop
-			rk.add(cur)
+	if len(rk.cursors) == 0 { // nothing but common words: the rarest of them find the films
+		n := len(c.words)
+		if planning {
+			n = maxRuleWords
 		}
+		rk.promoteRarest(n)
+	}
+	if planning && rk.all && !rk.likeness {
+		rk.driveByRarest()
+	}
+	if planning {
+		rk.keepWithinBudget(n)
 	}
 	// A longer form or a correction never outweighs the word itself.
 	for gi, g := range c.groups {
@@ -335,6 +343,124 @@ func (rk *ranking) open(ctx context.Context) error {
 	rk.exact = make([]float64, len(c.words))
 	rk.inTitle = make([]bool, len(c.words))
 	return nil
+}
+
+// The query plan: which cursors find films and which only score them, and how many may run.
+// Tests switch planning off to compare against the plain plan (every word finds films).
+var (
+	planning   = true
+	workBudget = uint64(2_000_000) // candidate films times cursors; see keepWithinBudget
+)
+
+// count is how many films the cursor's postings hold.
+func (c *cursor) count() uint64 {
+	if c.ph != nil {
+		return c.ph.s.Count()
+	}
+	return c.r.Count()
+}
+
+// wordFilms is, per word of the query, how many films its cursors may find at most.
+func (rk *ranking) wordFilms() []uint64 {
+	films := make([]uint64, len(rk.c.words))
+	for _, cs := range [2][]*cursor{rk.cursors, rk.passive} {
+		for _, cur := range cs {
+			films[rk.c.groups[cur.group].word] += cur.count()
+		}
+	}
+	return films
+}
+
+// wordsByRarity returns the query's words that can find films (not stop words), rarest first.
+func (rk *ranking) wordsByRarity() []int {
+	films := rk.wordFilms()
+	var ws []int
+	for w, qw := range rk.c.words {
+		if !qw.stop && films[w] > 0 {
+			ws = append(ws, w)
+		}
+	}
+	slices.SortStableFunc(ws, func(a, b int) int { return cmp.Compare(films[a], films[b]) })
+	return ws
+}
+
+// promoteRarest lets the cursors of the query's n rarest words find films.
+func (rk *ranking) promoteRarest(n int) {
+	ws := rk.wordsByRarity()
+	drive := map[int]bool{}
+	for _, w := range ws[:min(n, len(ws))] {
+		drive[w] = true
+	}
+	passive := rk.passive
+	rk.passive = nil
+	for _, cur := range passive {
+		cur.drive = drive[rk.c.groups[cur.group].word]
+		rk.add(cur)
+	}
+}
+
+// driveByRarest: when every word must match, the films of the rarest word are the only
+// candidates, and the other words' cursors need only look at those.
+func (rk *ranking) driveByRarest() {
+	ws := rk.wordsByRarity()
+	if len(ws) < 2 || len(rk.c.phrases) > 0 {
+		return
+	}
+	cursors, passive := rk.cursors, rk.passive
+	rk.cursors, rk.passive = nil, nil
+	for _, cs := range [2][]*cursor{cursors, passive} {
+		for _, cur := range cs {
+			cur.drive = rk.c.groups[cur.group].word == ws[0]
+			rk.add(cur)
+		}
+	}
+}
+
+// keepWithinBudget bounds a query's cost before it runs: each candidate film costs a step of
+// every cursor, and when candidates times cursors passes workBudget (64 common words do,
+// 18 million steps), the cursors that only score are dropped, the commonest words' first,
+// until it fits. They would have added least to any film's score, and the films found stay
+// the same.
+func (rk *ranking) keepWithinBudget(n float64) {
+	var candidates uint64
+	for _, cur := range rk.cursors {
+		candidates += cur.count()
+	}
+	candidates = min(candidates, uint64(n))
+	steps := func() uint64 { return candidates * uint64(len(rk.cursors)+len(rk.passive)) }
+	if steps() <= workBudget {
+		return
+	}
+	drives := map[int]bool{}
+	for _, cur := range rk.cursors {
+		drives[rk.c.groups[cur.group].word] = true
+	}
+	ws := rk.wordsByRarity()
+	// First the words that find nothing, then the other forms of those that do (their exact
+	// forms only add the edge of the form typed), commonest first.
+	var order []int
+	for _, finds := range []bool{false, true} {
+		for i := len(ws) - 1; i >= 0; i-- {
+			if drives[ws[i]] == finds {
+				order = append(order, ws[i])
+			}
+		}
+	}
+	for _, w := range order {
+		if steps() <= workBudget {
+			break
+		}
+		kept := rk.passive[:0]
+		for _, cur := range rk.passive {
+			if rk.c.groups[cur.group].word == w {
+				cur.close()
+			} else {
+				kept = append(kept, cur)
+			}
+		}
+		clear(rk.passive[len(kept):])
+		rk.passive = kept
+	}
 }
 
 func (rk *ranking) add(c *cursor) {
@@ -379,6 +505,9 @@ func (h cursorHeap) down(i int) {
 
 // each calls fn for every candidate film in increasing order with the cursors standing on it.
 func (rk *ranking) each(ctx context.Context, fn func(d int, at []*cursor) error) error {
+	if rk.phrased != nil && planning {
+		return rk.eachPhrased(ctx, fn)
+	}
 	h := cursorHeap{}
 	for _, c := range rk.cursors {
 		if err := c.next(); err != nil {
@@ -425,6 +554,38 @@ func (rk *ranking) each(ctx context.Context, fn func(d int, at []*cursor) error)
 				h = append(h, c)
 				h.up(len(h) - 1)
 			}
+		}
+	}
+	return nil
+}
+
+// eachPhrased is each when the query has phrases: only the films that have them all can be
+// hits, and they are usually far fewer than the films the words find (a phrase of two common
+// words is in a few hundred films, each of its words in thousands).
+func (rk *ranking) eachPhrased(ctx context.Context, fn func(d int, at []*cursor) error) error {
+	var at []*cursor
+	for i, d := range rk.phrasedFilms {
+		if i%checkEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		at = at[:0]
+		for _, cs := range [2][]*cursor{rk.cursors, rk.passive} {
+			for _, c := range cs {
+				if err := c.advance(d); err != nil {
+					return err
+				}
+				if c.doc == d {
+					at = append(at, c)
+				}
+			}
+		}
+		if len(at) == 0 {
+			continue // only stop words of the phrase: not a match, as without phrases
+		}
+		if err := fn(d, at); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -768,12 +929,23 @@ func (rk *ranking) matchPhrases(ctx context.Context) error {
 	if len(rk.c.phrases) == 0 {
 		return nil
 	}
-	var films []int
-	for i, q := range rk.c.phrases {
+	// The rarest phrase first: its films are the ones the others are checked against.
+	ms := make([]*matcher, 0, len(rk.c.phrases))
+	defer func() {
+		for _, m := range ms {
+			m.close()
+		}
+	}()
+	for _, q := range rk.c.phrases {
 		m, err := newMatcher(ctx, rk.r, rk.s, q)
 		if err != nil {
 			return err
 		}
+		ms = append(ms, m)
+	}
+	slices.SortStableFunc(ms, func(a, b *matcher) int { return cmp.Compare(a.s.Count(), b.s.Count()) })
+	var films []int
+	for i, m := range ms {
 		var kept []int
 		if i == 0 {
 			for d := m.next(); d != done; d = m.next() {
@@ -792,7 +964,6 @@ func (rk *ranking) matchPhrases(ctx context.Context) error {
 				}
 			}
 		}
-		m.close()
 		if err := cmpErr(ctx.Err(), m.err); err != nil {
 			return err
 		}
@@ -801,6 +972,7 @@ func (rk *ranking) matchPhrases(ctx context.Context) error {
 			break
 		}
 	}
+	rk.phrasedFilms = films
 	rk.phrased = make([]bool, rk.s.cols.n)
 	for _, d := range films {
 		if d >= 0 && d < len(rk.phrased) {

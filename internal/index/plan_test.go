@@ -1,0 +1,63 @@
+package index
+
+import (
+	"context"
+	"slices"
+	"testing"
+)
+
+// searchIDs returns the ids of every hit of req, in order, with the total.
+func searchIDs(t *testing.T, ix *Index, req Request) ([]string, int) {
+	t.Helper()
+	req.PerPage = MaxPerPage
+	res, err := ix.Search(context.Background(), req)
+	if err != nil {
+		t.Fatalf("%+v: %v", req, err)
+	}
+	var ids []string
+	for _, h := range res.Hits {
+		ids = append(ids, h.ID)
+	}
+	return ids, res.Total
+}
+
+// TestPlanKeepsResults: the plan (the rarest word drives match=all, phrases drive their
+// films) only saves work; hits, their order and the totals are those of the plain plan, where
+// every word finds films.
+func TestPlanKeepsResults(t *testing.T) {
+	ix := testCollection(t)
+	var reqs []Request
+	for _, q := range []string{"swan lake", "ballet love", "tragic love ballet", "the bolshoi ballet theatre",
+		`"swan lake"`, `"swan lake" bolshoi`, `ballet "romeo and juliet"`, `"the nutcracker" ballet -swan`,
+		"film ballet music dance love", "revolution", "gisele pushkin"} {
+		reqs = append(reqs, Request{Query: q}, Request{Query: q, Match: MatchAll})
+	}
+	for _, req := range reqs {
+		planning = false
+		want, wantTotal := searchIDs(t, ix, req)
+		planning = true
+		got, gotTotal := searchIDs(t, ix, req)
+		if gotTotal != wantTotal || !slices.Equal(got, want) {
+			t.Errorf("%q match=%q: planned %d %v; plain %d %v", req.Query, req.Match, gotTotal, got, wantTotal, want)
+		}
+	}
+}
+
+// TestBudgetKeepsHits: a query over the work budget drops words that only score, so the films
+// it finds, and so the total and facets, stay the same; only their order may change.
+func TestBudgetKeepsHits(t *testing.T) {
+	ix := testCollection(t)
+	defer func(b uint64) { workBudget = b }(workBudget)
+	for _, q := range []string{"swan lake ballet bolshoi kirov love tragic revolution", "ballet love"} {
+		req := Request{Query: q}
+		workBudget = 1 << 62
+		want, wantTotal := searchIDs(t, ix, req)
+		workBudget = 1
+		got, gotTotal := searchIDs(t, ix, req)
+		slices.Sort(want)
+		slices.Sort(got)
+		if gotTotal != wantTotal || !slices.Equal(got, want) {
+			t.Errorf("%q over budget: %d %v; within %d %v", q, gotTotal, got, wantTotal, want)
+		}
+	}
+}
