@@ -65,14 +65,7 @@ func TestReplaceWord(t *testing.T) {
 // TestAttackRepeatedPhrases: `"film american"` typed 32 times ran one phrase search per copy and
 // per candidate film, seconds past the deadline. A phrase is searched once however often typed.
 func TestAttackRepeatedPhrases(t *testing.T) {
-	ix := testCollection(t)
-	s := ix.acquire()
-	defer s.release()
-	r, err := s.reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	s, r := testReader(t)
 	p, err := parseQuery(strings.Repeat(`"swan lake" `, MaxQueryTerms/2-1) + `"Swan  LAKE"`)
 	if err != nil {
 		t.Fatal(err)
@@ -126,14 +119,7 @@ func bleveNear(t *testing.T, r bindex.IndexReader, word string, dist int) map[st
 // TestTypoWalkMatchesBleve: the correction dictionary finds, for words near and far from the
 // collection's, exactly the terms Bleve's Levenshtein automaton finds, in the same fields.
 func TestTypoWalkMatchesBleve(t *testing.T) {
-	ix := testCollection(t)
-	s := ix.acquire()
-	defer s.release()
-	r, err := s.reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	s, r := testReader(t)
 	rng := rand.New(rand.NewPCG(7, 13))
 	var dictWords []string
 	if _, err := s.typos.walk(context.Background(), []rune("revolution"), 10, func(t []rune, _ uint8) {
@@ -253,14 +239,7 @@ func TestTypoWalkStopsAtDeadline(t *testing.T) {
 // maxTypoNodes dictionary nodes, not for every word: 64 walks were most of the cost of the
 // costliest query.
 func TestTypoBudget(t *testing.T) {
-	ix := testCollection(t)
-	s := ix.acquire()
-	defer s.release()
-	r, err := s.reader()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	s, r := testReader(t)
 	// A dictionary of fifteen-letter words of a's with two other letters, and query words with
 	// five others: at least three typos from any word, and each walk reads thousands of nodes.
 	masks := map[string]uint8{}
@@ -309,4 +288,17 @@ func TestTypoBudget(t *testing.T) {
 	if len(c.words) != MaxQueryTerms {
 		t.Errorf("compile(64 unknown words) = %d words; want every one searched", len(c.words))
 	}
+}
+
+// testReader is a reader of the test collection's snapshot, both released after the test.
+func testReader(t *testing.T) (*snapshot, bindex.IndexReader) {
+	t.Helper()
+	s := testCollection(t).acquire()
+	t.Cleanup(s.release)
+	r, err := s.reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return s, r
 }
