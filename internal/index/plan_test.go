@@ -2,8 +2,10 @@ package index
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
+	"time"
 )
 
 // searchIDs returns the ids of every hit of req, in order, with the total.
@@ -59,5 +61,29 @@ func TestBudgetKeepsHits(t *testing.T) {
 		if gotTotal != wantTotal || !slices.Equal(got, want) {
 			t.Errorf("%q over budget: %d %v; within %d %v", q, gotTotal, got, wantTotal, want)
 		}
+	}
+}
+
+// TestQueuedSearchGivesUpOnTime: with every place taken, a search waits for one only until
+// its deadline, and gets one as soon as a place is free.
+func TestQueuedSearchGivesUpOnTime(t *testing.T) {
+	ix := testCollection(t)
+	for range cap(ix.running) {
+		ix.running <- struct{}{}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := ix.Search(ctx, Request{Query: "swan"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Search while every place is taken = %v; want context.DeadlineExceeded", err)
+	}
+	if _, err := ix.Suggest(ctx, "swa", 3); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Suggest while every place is taken = %v; want context.DeadlineExceeded", err)
+	}
+	<-ix.running
+	if _, err := ix.Search(context.Background(), Request{Query: "swan"}); err != nil {
+		t.Errorf("Search with a place free: %v", err)
+	}
+	for range cap(ix.running) - 1 {
+		<-ix.running
 	}
 }

@@ -34,6 +34,11 @@ const (
 // id is an error wrapping ErrNotFound, limits out of range a *QueryError. Safe for concurrent
 // use.
 func (ix *Index) Similar(ctx context.Context, id string, page, perPage int) (*Result, error) {
+	leave, err := ix.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	s := ix.acquire()
 	if s == nil {
 		return nil, ErrClosed
