@@ -10,7 +10,9 @@ Prints the build time and p50 and p99 in ms over the benchmark queries, like the
 By default every query is asked once to warm up and then `rounds` times. With --first-time, the
 way internal/perf's BenchmarkFirstQuery times searchd, the queries of --warm are asked first and
 then each benchmark query exactly once. --json prints one JSON object instead of the sentence,
-and rounds 0 only builds.
+and rounds 0 only builds. With --serve, after the build and the --warm queries it prints the
+JSON object, then reads queries from standard input, one a line, and answers each with its
+latency in ms: BenchmarkFirstQuery asks searchd and FTS5 each query in turn, side by side.
 """
 import argparse, json, resource, sqlite3, sys, time
 
@@ -21,6 +23,7 @@ ap.add_argument("rounds", nargs="?", type=int, default=40)
 ap.add_argument("--first-time", action="store_true", help="time each query once, after the --warm queries")
 ap.add_argument("--warm", help="file of warm-up queries, one a line (with --first-time)")
 ap.add_argument("--json", action="store_true", help="print one JSON object")
+ap.add_argument("--serve", action="store_true", help="after --warm, time the queries read from stdin")
 args = ap.parse_args()
 
 db = sqlite3.connect(":memory:")
@@ -69,6 +72,19 @@ def timed(q):
     return time.perf_counter() - t
 
 
+# ru_maxrss is in KiB on Linux.
+def rss():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+
+
+if args.serve:
+    for q in lines(args.warm) if args.warm else []:
+        search(q)
+    print(json.dumps({"films": films, "build_s": build, "peak_rss_mb": rss()}), flush=True)
+    for line in sys.stdin:
+        print(f"{timed(line.rstrip(chr(10))) * 1000:.6f}", flush=True)
+    sys.exit(0)
+
 lat = []
 if args.first_time:
     for q in lines(args.warm) if args.warm else []:
@@ -85,12 +101,10 @@ def p(x):
     return lat[int(x * (len(lat) - 1))] * 1000 if lat else 0.0
 
 
-# ru_maxrss is in KiB on Linux.
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
 if args.json:
-    json.dump({"films": films, "build_s": build, "peak_rss_mb": rss, "p50_ms": p(0.5), "p99_ms": p(0.99),
+    json.dump({"films": films, "build_s": build, "peak_rss_mb": rss(), "p50_ms": p(0.5), "p99_ms": p(0.99),
                "requests": len(lat)}, sys.stdout)
     print()
 else:
-    print(f"fts5 {films} films: build {build:.1f} s, peak RSS {rss:.0f} MB; "
+    print(f"fts5 {films} films: build {build:.1f} s, peak RSS {rss():.0f} MB; "
           f"search p50 {p(0.5):.3f} ms p99 {p(0.99):.3f} ms over {len(lat)} requests")

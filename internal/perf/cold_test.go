@@ -180,8 +180,8 @@ func runIndexer(b *testing.B, bin, coll string) (string, buildStats) {
 	}
 }
 
-// indexRoot returns a build of n films made by the indexer binary, once per process, and what
-// it cost (zero when BenchmarkIndexer made it).
+// indexRoot returns a build of n films made by the indexer binary once per process (or by
+// BenchmarkIndexer, or the build FILMSEARCH_BENCH_INDEX keeps), with its collection.
 func indexRoot(b *testing.B, n int) (root, coll, jsonl string) {
 	b.Helper()
 	bin := binaries(b)
@@ -189,6 +189,13 @@ func indexRoot(b *testing.B, n int) (root, coll, jsonl string) {
 	ixMu.Lock()
 	defer ixMu.Unlock()
 	if root, ok := ixDirs[n]; ok {
+		return root, coll, jsonl
+	}
+	if os.Getenv("FILMSEARCH_BENCH_INDEX") != "" && n == len(loadFilms(b)) {
+		// The kept build of the in-process benchmarks: the same films and synonyms, made by
+		// index.Publish instead of the indexer, so searchd serves it as stale but the same.
+		root = openScaledRoot(b, n)
+		ixDirs[n] = root
 		return root, coll, jsonl
 	}
 	root, st := runIndexer(b, bin, coll)
@@ -324,7 +331,9 @@ func (s *searchd) search(q, params string) (time.Duration, error) {
 
 // stop ends searchd as systemd would, with SIGTERM... and SIGKILL when it lingers.
 func (s *searchd) stop() {
-	s.client.CloseIdleConnections()
+	if s.client != nil {
+		s.client.CloseIdleConnections()
+	}
 	s.cmd.Process.Signal(os.Interrupt)
 	select {
 	case <-s.done:
@@ -334,32 +343,99 @@ func (s *searchd) stop() {
 	}
 }
 
-// firstTime runs one round: a fresh searchd over root, each query once after the warm-up, with
-// the extra parameters in params; then FTS5 the same way in a fresh python3.
+// firstTime runs one round: FTS5 built in a fresh python3 and a fresh searchd over root, both
+// warmed on warmQueries; then each query once to searchd (with the extra parameters in params)
+// and at once to FTS5, so the two are timed side by side under the same load.
 func firstTime(b *testing.B, bin, root, coll, jsonl string, qs []string, warm, params string) firstTimeRound {
 	b.Helper()
+	fts := startFTS5(b, jsonl, warm)
+	defer fts.stop()
 	s := startSearchd(b, bin, root, coll)
+	defer s.stop()
 	for _, q := range warmQueries {
 		if _, err := s.search(q, params); err != nil {
-			s.stop()
 			b.Fatal(err)
 		}
 	}
 	lat := make([]time.Duration, 0, len(qs))
+	ftsLat := make([]time.Duration, 0, len(qs))
 	for _, q := range qs {
 		d, err := s.search(q, params)
 		if err != nil {
-			s.stop()
 			b.Fatal(err)
 		}
 		lat = append(lat, d)
+		if d, err = fts.search(q); err != nil {
+			b.Fatal(err)
+		}
+		ftsLat = append(ftsLat, d)
 	}
-	s.stop()
-	f := runFTS5(b, jsonl, queriesPath(), "1", "--first-time", "--warm", warm)
 	return firstTimeRound{
 		p50: percentile(lat, 0.5), p99: percentile(lat, 0.99),
-		ftsP50: f.P50MS, ftsP99: f.P99MS, ftsBuild: f.BuildS, ftsRSS: f.PeakRSSMB,
+		ftsP50: percentile(ftsLat, 0.5), ftsP99: percentile(ftsLat, 0.99),
+		ftsBuild: fts.BuildS, ftsRSS: fts.PeakRSSMB,
 	}
+}
+
+// fts5 is scripts/fts5-bench.py --serve: FTS5 built and warmed, timing the queries it is sent.
+type fts5 struct {
+	fts5Result
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+}
+
+// startFTS5 starts the FTS5 side of a round and waits until it has built and warmed up.
+func startFTS5(b *testing.B, jsonl, warm string) *fts5 {
+	b.Helper()
+	if _, err := exec.LookPath("python3"); err != nil {
+		b.Skip("no python3 for the FTS5 side")
+	}
+	cmd := exec.Command("python3", "../../scripts/fts5-bench.py", jsonl, queriesPath(), "--serve", "--warm", warm)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	f := &fts5{cmd: cmd, in: in, out: bufio.NewReader(out)}
+	line, err := f.out.ReadBytes('\n')
+	if err == nil {
+		err = json.Unmarshal(line, &f.fts5Result)
+	}
+	if err != nil {
+		f.stop()
+		if strings.Contains(stderr.String(), "no such module: fts5") {
+			b.Skip("python3's sqlite3 has no FTS5")
+		}
+		b.Fatalf("fts5-bench.py --serve: %v\n%s", err, stderr.Bytes())
+	}
+	return f
+}
+
+// search has FTS5 answer q and returns the time it took in process.
+func (f *fts5) search(q string) (time.Duration, error) {
+	if _, err := io.WriteString(f.in, q+"\n"); err != nil {
+		return 0, err
+	}
+	line, err := f.out.ReadString('\n')
+	if err != nil {
+		return 0, fmt.Errorf("fts5 %q: %w", q, err)
+	}
+	ms, err := strconv.ParseFloat(strings.TrimSpace(line), 64)
+	return time.Duration(ms * float64(time.Millisecond)), err
+}
+
+func (f *fts5) stop() {
+	f.in.Close()
+	f.cmd.Wait()
 }
 
 // percentile in ms, by the rule of timed and fts5-bench.py: the sorted sample at p*(n-1).
