@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,8 +65,8 @@ func binaries(b *testing.B) string {
 		if binDir, binErr = os.MkdirTemp(workDir(), "bin-"); binErr != nil {
 			return
 		}
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		cmd := exec.Command(goTool, "build", "-trimpath", "-o", binDir+"/", "filmsearch/cmd/searchd", "filmsearch/cmd/indexer")
+		// go test puts its own toolchain first on PATH.
+		cmd := exec.Command("go", "build", "-trimpath", "-o", binDir+"/", "filmsearch/cmd/searchd", "filmsearch/cmd/indexer")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("go build: %w\n%s", err, out)
