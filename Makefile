@@ -7,7 +7,7 @@ CORPUS    ?= corpus
 FUZZTIME  ?= 5s
 export SEARCHD_ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test test-deps test-go fuzz fuzz-ci bench bench-fts5 golden lint build clean relevance relevance-ir index scaleout-test
+.PHONY: run test test-deps test-go fuzz fuzz-ci bench bench-go bench-cold bench-360k bench-profile bench-fts5 golden lint build clean relevance relevance-ir index scaleout-test
 
 run: ## build the index from corpus/ if needed, then serve search and the demo page
 	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/searchd --index $(INDEX) --corpus $(CORPUS)
@@ -32,8 +32,23 @@ fuzz-ci: ## every fuzz target for a short fixed time
 fuzz: ## every fuzz target for longer
 	FUZZTIME=60s ./scripts/fuzz.sh
 
-bench: ## benchmarks on ../shared/data (skipped when absent)
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 30m ./...
+bench: bench-go bench-cold ## benchmarks on ../shared/data (skipped when absent)
+
+# Every Go benchmark but the first-time ones, which run the binaries and need rounds of their
+# own, and the 360k films, which take a target of their own.
+bench-go:
+	FILMSEARCH_SCALE_MAX=$${FILMSEARCH_SCALE_MAX:-36254} $(GO) test -run '^$$' -bench . -skip '^Benchmark(FirstQuery|Indexer)$$' -benchmem -count 1 -timeout 30m ./...
+
+bench-cold: ## first-time queries of a fresh searchd over HTTP and indexer build cost, FTS5 beside them (3 rounds, ~5 min idle)
+	$(GO) test ./internal/perf -run '^$$' -bench '^Benchmark(Indexer|FirstQuery)$$/^films=36254$$' -benchtime 3x -timeout 60m
+
+bench-360k: ## the same at 362,540 films (the corpus ten times over, made in a temp dir; ~15 min idle)
+	$(GO) test ./internal/perf -run '^$$' -bench '^Benchmark(Indexer|FirstQuery)$$/^films=362540$$' -benchtime $${BENCH360K_ROUNDS:-1}x -timeout 120m
+
+bench-profile: ## CPU profile of first-time queries in process, top functions (profile kept in bin/)
+	@mkdir -p bin
+	$(GO) test ./internal/perf -run '^$$' -bench '^BenchmarkFirstQueryInProcess$$' -benchtime 20x -cpuprofile bin/firstquery.prof -o bin/perf.test
+	$(GO) tool pprof -top -cum -nodecount 40 bin/perf.test bin/firstquery.prof | head -50
 
 bench-fts5: ## SQLite FTS5 doing the same request, for comparison (needs python3)
 	python3 scripts/fts5-bench.py

@@ -90,12 +90,23 @@ func scaled(all []corpus.Film, n int) []corpus.Film {
 	return out
 }
 
-// openScaled publishes n films once per process (into a temp dir removed when it exits) and
-// opens the build.
+// openScaled opens the build of openScaledRoot; it is closed when the benchmark ends.
 func openScaled(b testing.TB, n int) *index.Index {
+	b.Helper()
+	ix, err := index.Open(openScaledRoot(b, n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+// openScaledRoot publishes n films once per process (into workDir) and returns the index root.
+func openScaledRoot(b testing.TB, n int) string {
 	b.Helper()
 	all := loadFilms(b)
 	builtMu.Lock()
+	defer builtMu.Unlock()
 	root, ok := built[n]
 	if keep := os.Getenv("FILMSEARCH_BENCH_INDEX"); !ok && keep != "" && n == len(all) {
 		// A build kept between runs, for quick iterations: built on first use.
@@ -106,33 +117,25 @@ func openScaled(b testing.TB, n int) *index.Index {
 			root = keep
 		}
 	}
-	if !ok {
-		dir := root
-		if dir == "" {
-			var err error
-			if dir, err = testkit.MkdirTemp(fmt.Sprintf("perf-%d-", n)); err != nil {
-				builtMu.Unlock()
-				b.Fatal(err)
-			}
-		}
-		syn, err := index.LoadSynonyms("../../corpus/synonyms.json")
-		if err == nil {
-			_, err = index.Publish(context.Background(), scaled(all, n), dir, index.PublishOptions{Synonyms: syn})
-		}
-		if err != nil {
-			builtMu.Unlock()
+	if ok {
+		return root
+	}
+	dir := root
+	if dir == "" {
+		var err error
+		if dir, err = os.MkdirTemp(workDir(), fmt.Sprintf("index-%d-", n)); err != nil {
 			b.Fatal(err)
 		}
-		root = dir
-		built[n] = root
 	}
-	builtMu.Unlock()
-	ix, err := index.Open(root)
+	syn, err := index.LoadSynonyms("../../corpus/synonyms.json")
+	if err == nil {
+		_, err = index.Publish(context.Background(), scaled(all, n), dir, index.PublishOptions{Synonyms: syn})
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { ix.Close() })
-	return ix
+	built[n] = dir
+	return dir
 }
 
 func benchQueries(b testing.TB) []string {
