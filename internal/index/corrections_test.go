@@ -199,25 +199,8 @@ func (c *cancelAfter) Deadline() (time.Time, bool) { return time.Now().Add(time.
 // typoCheckEvery nodes once its deadline has passed. Bleve's walk could not be stopped: 16
 // queries of 64 unknown words each answered their 503 0.53 to 0.90 s into a 500 ms deadline.
 func TestTypoWalkStopsAtDeadline(t *testing.T) {
-	// Every word of fifteen letters with two of "aaaaaaaaaaaaaaa" replaced: 65,625 words, all
-	// within two edits of it, so a walk reads them all.
-	var words []string // every word of fifteen letters with two of them not a
-	for i := range 15 {
-		for j := i + 1; j < 15; j++ {
-			for x := 'b'; x <= 'z'; x++ {
-				for y := 'b'; y <= 'z'; y++ {
-					w := []rune(strings.Repeat("a", 15))
-					w[i], w[j] = x, y
-					words = append(words, string(w))
-				}
-			}
-		}
-	}
-	masks := map[string]uint8{}
-	for _, w := range words {
-		masks[w] = typoText
-	}
-	d := newTypoDict(masks)
+	// All within two edits of "aaaaaaaaaaaaaaa", so a walk reads them all.
+	d := newTypoDict(twoOffAs())
 	word := []rune(strings.Repeat("a", 15))
 	all, err := d.walk(context.Background(), word, 2, func([]rune, uint8) {})
 	if err != nil || all < 20*typoCheckEvery {
@@ -240,21 +223,9 @@ func TestTypoWalkStopsAtDeadline(t *testing.T) {
 // costliest query.
 func TestTypoBudget(t *testing.T) {
 	s, r := testReader(t)
-	// A dictionary of fifteen-letter words of a's with two other letters, and query words with
-	// five others: at least three typos from any word, and each walk reads thousands of nodes.
-	masks := map[string]uint8{}
-	for i := range 15 {
-		for j := i + 1; j < 15; j++ {
-			for x := 'b'; x <= 'z'; x++ {
-				for y := 'b'; y <= 'z'; y++ {
-					w := []rune(strings.Repeat("a", 15))
-					w[i], w[j] = x, y
-					masks[string(w)] = typoText
-				}
-			}
-		}
-	}
-	dict := newTypoDict(masks)
+	// Query words of a's with five other letters: at least three typos from any word of the
+	// dictionary, and each walk reads thousands of nodes.
+	dict := newTypoDict(twoOffAs())
 	var words []string
 	walked, most := 0, 0
 	for i := range MaxQueryTerms {
@@ -301,4 +272,22 @@ func testReader(t *testing.T) (*snapshot, bindex.IndexReader) {
 	}
 	t.Cleanup(func() { r.Close() })
 	return s, r
+}
+
+// twoOffAs is a dictionary of every word of fifteen letters with two of "aaaaaaaaaaaaaaa"
+// replaced: 65,625 words, in the description field.
+func twoOffAs() map[string]uint8 {
+	masks := map[string]uint8{}
+	for i := range 15 {
+		for j := i + 1; j < 15; j++ {
+			for x := 'b'; x <= 'z'; x++ {
+				for y := 'b'; y <= 'z'; y++ {
+					w := []rune(strings.Repeat("a", 15))
+					w[i], w[j] = x, y
+					masks[string(w)] = typoText
+				}
+			}
+		}
+	}
+	return masks
 }
