@@ -20,11 +20,12 @@ test: test-deps lint test-go fuzz-ci ## everything CI runs
 test-deps: ## chromium and instantsearch.js for the browser tests, when missing
 	./scripts/test-deps.sh
 
-# The relevance measurements build the 36k films and four test collections and run thousands of
-# queries: single-threaded work that the race detector only slows down fivefold.
+# The relevance measurements and perf's deadline attack build the 36k films (relevance also four
+# test collections) and run thousands of queries: single-threaded work that the race detector
+# only slows down fivefold.
 test-go:
-	$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v /internal/relevance)
-	$(GO) test -count=1 -timeout 15m ./internal/relevance
+	$(GO) test -race -count=1 -timeout 15m $$($(GO) list ./... | grep -v -e /internal/relevance -e /internal/perf)
+	$(GO) test -count=1 -timeout 15m ./internal/relevance ./internal/perf
 
 fuzz-ci: ## every fuzz target for a short fixed time
 	FUZZTIME=$(FUZZTIME) ./scripts/fuzz.sh
