@@ -3,7 +3,11 @@ package index
 import (
 	"context"
 	"errors"
+	"os"
+	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -85,5 +89,43 @@ func TestQueuedSearchGivesUpOnTime(t *testing.T) {
 	}
 	for range cap(ix.running) - 1 {
 		<-ix.running
+	}
+}
+
+// TestPlanLimitsDocumented ties the README's limits table to the query plan's limits: the
+// work budget, the correction budget and the searches running at once.
+func TestPlanLimitsDocumented(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(key string) string {
+		for line := range strings.Lines(string(readme)) {
+			if strings.HasPrefix(line, "|") && strings.Contains(line, key) {
+				return line
+			}
+		}
+		t.Fatalf("README has no limits row naming %s", key)
+		return ""
+	}
+	thousands := func(n int) string {
+		s := strconv.Itoa(n)
+		for i := len(s) - 3; i > 0; i -= 3 {
+			s = s[:i] + "," + s[i:]
+		}
+		return s
+	}
+	for key, want := range map[string]string{
+		"`workBudget`":   "| " + thousands(int(workBudget)) + " |",
+		"`maxTypoNodes`": thousands(maxTypoNodes) + " nodes",
+		"`maxTypoWords`": strconv.Itoa(maxTypoWords) + " words",
+	} {
+		if r := row(key); !strings.Contains(r, want) {
+			t.Errorf("README row of %s does not say %q:\n%s", key, want, r)
+		}
+	}
+	ix := testCollection(t)
+	if r := row("`Index.running`"); cap(ix.running) != 2*runtime.GOMAXPROCS(0) || !strings.Contains(r, "| 2 × cores |") {
+		t.Errorf("searches at once: %d for %d cores; README row:\n%s", cap(ix.running), runtime.GOMAXPROCS(0), r)
 	}
 }

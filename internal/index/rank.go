@@ -206,12 +206,12 @@ type ranking struct {
 	likeness bool
 	cursors  []*cursor
 	passive  []*cursor
-	phrased  []bool // when the query has phrases: the films that have them all
-	// phrasedFilms are the same films in increasing order: the candidates.
-	phrasedFilms []int
-	exclude      []*matcher
-	idf          []float64 // per group
-	decides      []bool    // per word: its presence decides the tier
+	// phrased, when the query has phrases (non-nil): the films that have them all, in
+	// increasing order. They are the candidates.
+	phrased []int
+	exclude []*matcher
+	idf     []float64 // per group
+	decides []bool    // per word: its presence decides the tier
 
 	// per film scratch
 	gtf     []float64
@@ -301,11 +301,11 @@ func (rk *ranking) open(ctx context.Context) error {
 		}
 	}
 	if len(rk.cursors) == 0 { // nothing but common words: the rarest of them find the films
-		n := len(c.words)
+		finders := len(c.words)
 		if planning {
-			n = maxRuleWords
+			finders = maxRuleWords
 		}
-		rk.promoteRarest(n)
+		rk.promoteRarest(finders)
 	}
 	if planning && rk.all && !rk.likeness {
 		rk.driveByRarest()
@@ -564,7 +564,7 @@ func (rk *ranking) each(ctx context.Context, fn func(d int, at []*cursor) error)
 // words is in a few hundred films, each of its words in thousands).
 func (rk *ranking) eachPhrased(ctx context.Context, fn func(d int, at []*cursor) error) error {
 	var at []*cursor
-	for i, d := range rk.phrasedFilms {
+	for i, d := range rk.phrased {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -669,7 +669,7 @@ func (rk *ranking) rank(ctx context.Context, k *counter, keep int) ([]entry, err
 				return m.err
 			}
 		}
-		if rk.phrased != nil && !rk.phrased[d] {
+		if _, ok := slices.BinarySearch(rk.phrased, d); rk.phrased != nil && !ok {
 			return nil
 		}
 		if rk.all && words < counted {
@@ -972,13 +972,10 @@ func (rk *ranking) matchPhrases(ctx context.Context) error {
 			break
 		}
 	}
-	rk.phrasedFilms = films
-	rk.phrased = make([]bool, rk.s.cols.n)
-	for _, d := range films {
-		if d >= 0 && d < len(rk.phrased) {
-			rk.phrased[d] = true
-		}
+	if films == nil {
+		films = []int{} // no film has them all: non-nil all the same, so none is a hit
 	}
+	rk.phrased = films
 	return nil
 }
 

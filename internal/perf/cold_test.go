@@ -566,43 +566,33 @@ func benchFirstQuery(b *testing.B, n int, params string) {
 //
 //	go test ./internal/perf -run '^$' -bench FirstQueryInProcess -benchtime 20x -cpuprofile cpu.out
 func BenchmarkFirstQueryInProcess(b *testing.B) {
-	root := openScaledRoot(b, 36254)
-	qs := benchQueries(b)
 	ctx := context.Background()
-	var lat []time.Duration
-	for b.Loop() {
-		b.StopTimer()
-		ix, err := index.Open(root)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, q := range warmQueries {
-			if _, err := ix.Search(ctx, index.Request{Query: q}); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.StartTimer()
-		for _, q := range qs {
-			t := time.Now()
-			if _, err := ix.Search(ctx, index.Request{Query: q}); err != nil {
-				b.Fatal(err)
-			}
-			lat = append(lat, time.Since(t))
-		}
-		b.StopTimer()
-		if err := ix.Close(); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
-	}
-	b.ReportMetric(percentile(lat, 0.5), "p50-ms")
-	b.ReportMetric(percentile(lat, 0.99), "p99-ms")
+	firstTimes(b, func(ix *index.Index) (func(q string) error, func()) {
+		return func(q string) error {
+			_, err := ix.Search(ctx, index.Request{Query: q})
+			return err
+		}, func() {}
+	})
 }
 
 // BenchmarkFirstQueryHTTPInProcess is BenchmarkFirstQueryInProcess through the API's handler
 // and a real loopback connection, in this process: beside BenchmarkFirstQuery, it tells what a
 // fresh searchd process costs apart from HTTP and JSON.
 func BenchmarkFirstQueryHTTPInProcess(b *testing.B) {
+	firstTimes(b, func(ix *index.Index) (func(q string) error, func()) {
+		srv := httptest.NewServer(api.NewServer(ix, api.Options{Logger: zerolog.Nop(), RatePerSecond: -1}))
+		s := &searchd{url: srv.URL, client: srv.Client()}
+		return func(q string) error {
+			_, err := s.search(q, "")
+			return err
+		}, srv.Close
+	})
+}
+
+// firstTimes opens the build afresh for each iteration, has start put what asks in front of it
+// (nothing, or the API's handler), warms it on other queries and times each benchmark query
+// once; stop is called before the build closes.
+func firstTimes(b *testing.B, start func(ix *index.Index) (ask func(q string) error, stop func())) {
 	root := openScaledRoot(b, 36254)
 	qs := benchQueries(b)
 	var lat []time.Duration
@@ -612,23 +602,22 @@ func BenchmarkFirstQueryHTTPInProcess(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		srv := httptest.NewServer(api.NewServer(ix, api.Options{Logger: zerolog.Nop(), RatePerSecond: -1}))
-		s := &searchd{url: srv.URL, client: srv.Client()}
+		ask, stop := start(ix)
 		for _, q := range warmQueries {
-			if _, err := s.search(q, ""); err != nil {
+			if err := ask(q); err != nil {
 				b.Fatal(err)
 			}
 		}
 		b.StartTimer()
 		for _, q := range qs {
-			d, err := s.search(q, "")
-			if err != nil {
+			t := time.Now()
+			if err := ask(q); err != nil {
 				b.Fatal(err)
 			}
-			lat = append(lat, d)
+			lat = append(lat, time.Since(t))
 		}
 		b.StopTimer()
-		srv.Close()
+		stop()
 		if err := ix.Close(); err != nil {
 			b.Fatal(err)
 		}
