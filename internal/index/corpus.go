@@ -45,7 +45,7 @@ func CorpusErr(path string, c *corpus.Collection) error {
 // (CorpusErr), and publishes it under root with the corpus's synonyms. The collection is
 // returned even on a build error, so callers can report its warnings.
 func PublishCorpus(ctx context.Context, path, root string, opts PublishOptions) (Manifest, *corpus.Collection, error) {
-	c, syn, err := LoadCorpus(path, false)
+	c, syn, err := loadCorpus(ctx, path)
 	if err != nil {
 		return Manifest{}, nil, err
 	}
@@ -57,6 +57,29 @@ func PublishCorpus(ctx context.Context, path, root string, opts PublishOptions) 
 	opts.Intro = c.Intro
 	m, err := Publish(ctx, c.Films, root, opts)
 	return m, c, err
+}
+
+// loadCorpus is LoadCorpus returning as soon as ctx ends: reading and checking a large
+// collection cannot be interrupted and writes nothing, so it is left to finish in the
+// background, as a cancelled build's indexing is. A child build killed at shutdown's grace
+// was still reading its 20,000 films.
+func loadCorpus(ctx context.Context, path string) (*corpus.Collection, *Synonyms, error) {
+	type loaded struct {
+		c   *corpus.Collection
+		syn *Synonyms
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		c, syn, err := LoadCorpus(path, false)
+		done <- loaded{c, syn, err}
+	}()
+	select {
+	case l := <-done:
+		return l.c, l.syn, l.err
+	case <-ctx.Done():
+		return nil, nil, fmt.Errorf("load %s interrupted: %w", path, ctx.Err())
+	}
 }
 
 // corpusDir is the directory whose companies.json and synonyms.json go with the collection at
