@@ -540,7 +540,7 @@ border:1px solid var(--_bd);border-radius:var(--_r);box-shadow:var(--_sh);paddin
       if (!like && r.corrections && r.corrections.length && r.corrected_query) {
         this._note.append('Showing results for ', el('b', { text: r.corrected_query }));
       } else if (!like && r.relaxed && total) {
-        this._note.append('No film matches every word; showing the closest.');
+        this._note.append('No film matches every word or phrase; showing the closest.');
       }
       this._note.hidden = !this._note.firstChild;
 

@@ -84,6 +84,48 @@ func TestSearchCollection(t *testing.T) {
 	}
 }
 
+// A quoted phrase no film has is not a dead end: the answer is the films of its words, the
+// closest together first, marked relaxed; a phrase some film has stays exact.
+func TestPhraseNoFilmHasIsRelaxed(t *testing.T) {
+	ix := testCollection(t)
+	for _, tt := range []struct {
+		req     Request
+		total   int // 0: any number above it
+		first   string
+		relaxed bool
+	}{
+		{req: Request{Query: `"french revolution"`}, total: 1, first: "the-flames-of-paris-1983"},
+		{req: Request{Query: `"revolution french"`}, first: "the-flames-of-paris-1983", relaxed: true},
+		{req: Request{Query: `"revolution french"`, Match: MatchAll}, first: "the-flames-of-paris-1983", relaxed: true},
+		{req: Request{Query: `"tragic love" "swan lake"`}, relaxed: true},
+		// The filter leaves no film with the phrase, and films with its words: those.
+		{req: Request{Query: `"tragic love"`, Decades: []string{"1980s"}}, relaxed: true},
+		// Nothing has even the words: no hits, and nothing was relaxed to find them.
+		{req: Request{Query: `"xylophone zeppelin"`}, total: -1},
+	} {
+		res, err := ix.Search(context.Background(), tt.req)
+		if err != nil {
+			t.Fatalf("Search(%+v) = %v", tt.req, err)
+		}
+		name := tt.req.Query + " " + tt.req.Match + " " + strings.Join(tt.req.Decades, ",")
+		switch {
+		case tt.total > 0 && res.Total != tt.total, tt.total == 0 && res.Total == 0, tt.total < 0 && res.Total != 0:
+			t.Errorf("%s: %d hits; want %d (0: some, -1: none)", name, res.Total, tt.total)
+		case res.Relaxed != tt.relaxed:
+			t.Errorf("%s: relaxed %v; want %v", name, res.Relaxed, tt.relaxed)
+		case tt.first != "" && res.Hits[0].ID != tt.first:
+			t.Errorf("%s: first hit %s; want %s", name, res.Hits[0].ID, tt.first)
+		}
+		if tt.relaxed && len(tt.req.Decades) > 0 {
+			for _, h := range res.Hits {
+				if h.Decade != tt.req.Decades[0] {
+					t.Errorf("%s: hit %s of the %s; want the filter kept", name, h.ID, h.Decade)
+				}
+			}
+		}
+	}
+}
+
 // Filters narrow the hits; they must not change the order of the hits they keep.
 func TestFiltersDoNotScore(t *testing.T) {
 	ix := testCollection(t)

@@ -167,12 +167,27 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Nothing matches as asked: ask less and say so, rather than leave the reader at a dead end.
 	if req.Match == MatchAll && res.Total == 0 && c.counted() > 1 {
-		// Strict, but nothing has every word: say so, and show what has some.
+		// Strict, but nothing has every word: show what has some.
 		if res, err = s.run(ctx, r, req, c, false); err != nil {
 			return nil, err
 		}
 		res.Relaxed = true
+	}
+	if res.Total == 0 && len(c.phrases) > 0 {
+		// No film has the quoted words together: their films anywhere, those with the words
+		// closest first (proximity), as a search engine answers a quote it cannot find.
+		loose := *c
+		loose.phrases = nil
+		relaxed, err := s.run(ctx, r, req, &loose, false)
+		if err != nil {
+			return nil, err
+		}
+		if relaxed.Total > 0 {
+			res = relaxed
+			res.Relaxed = true
+		}
 	}
 	res.Query = req.Query
 	res.Words = c.wanted()
