@@ -17,18 +17,30 @@ import (
 // word as the hits spell it.
 func (c *compiled) corrections(q string, hits []Hit) ([]Correction, string) {
 	out := []Correction{}
-	if len(c.typos) == 0 {
+	if len(c.typos) == 0 && len(c.splitAs) == 0 || len(hits) == 0 {
 		return out, ""
 	}
 	// A correction may be the beginning of a word; the hits' own text shows the whole word.
 	corrected := q
-	words := make([]string, 0, len(c.typos))
+	words := make([]string, 0, len(c.typos)+len(c.splitAs))
 	for w := range c.typos {
 		words = append(words, w)
 	}
+	for w := range c.splitAs {
+		if _, ok := c.typos[w]; !ok {
+			words = append(words, w)
+		}
+	}
 	sort.Strings(words)
 	for _, typed := range words {
-		to := c.surfaceOf(c.typos[typed], hits)
+		// A word read as two says so when the hits have the two together, though it may have
+		// corrections too: "toystory" is toy story, not tolstoy.
+		to := ""
+		if ph, ok := c.splitAs[typed]; ok && hasPhrase(hits, ph) {
+			to = ph
+		} else if corr, ok := c.typos[typed]; ok {
+			to = c.surfaceOf(corr, hits)
+		}
 		if to == "" {
 			continue
 		}
@@ -64,6 +76,26 @@ func (c *compiled) surfaceOf(term string, hits []Hit) string {
 		}
 	}
 	return best
+}
+
+// hasPhrase reports whether a hit's title, description or facts has the words of ph (two,
+// lower case, accents folded) one after the other.
+func hasPhrase(hits []Hit, ph string) bool {
+	x, y, _ := strings.Cut(ph, " ")
+	for _, h := range hits {
+		for _, text := range append([]string{h.Title, h.Description}, h.Facts...) {
+			prev, found := "", false
+			wordsplit.Each(text, func(start, end int) {
+				w := fold(wordsplit.Bare(strings.ToLower(text[start:end])))
+				found = found || prev == x && w == y
+				prev = w
+			})
+			if found {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // replaceWord replaces the first word of s that reads as typed (case and accents aside) with

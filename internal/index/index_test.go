@@ -126,6 +126,32 @@ func TestPhraseNoFilmHasIsRelaxed(t *testing.T) {
 	}
 }
 
+// Words typed apart match the one word the index has for them, and a word the index lacks
+// matches the two it has typed together, as Algolia and Meilisearch read them.
+func TestJoinedAndSplitWords(t *testing.T) {
+	ix := testCollection(t)
+	for _, tt := range []struct{ q, first, mark, read string }{
+		{q: "nut cracker", first: "the-nutcracker-1977", mark: "Nutcracker"},
+		{q: "swanlake", first: "the-swan-lake-1982", mark: "Swan", read: "swan lake "},
+		{q: "sleepingbeauty", first: "the-sleeping-beauty-1989", mark: "Sleeping", read: "sleeping beauty "},
+	} {
+		res, err := ix.Search(context.Background(), Request{Query: tt.q + " "})
+		if err != nil {
+			t.Fatalf("Search(%q) = %v", tt.q, err)
+		}
+		if len(res.Hits) == 0 || res.Hits[0].ID != tt.first {
+			t.Errorf("Search(%q) = %v; want %s first", tt.q, res.Hits, tt.first)
+			continue
+		}
+		if res.CorrectedQuery != tt.read {
+			t.Errorf("Search(%q): corrected_query %q; want %q", tt.q, res.CorrectedQuery, tt.read)
+		}
+		if notes := spanNotes(res.Hits[0].Highlights[HighlightTitle]); !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, tt.mark+" form ") }) {
+			t.Errorf("Search(%q): title spans %q; want %s marked as a form", tt.q, notes, tt.mark)
+		}
+	}
+}
+
 // Filters narrow the hits; they must not change the order of the hits they keep.
 func TestFiltersDoNotScore(t *testing.T) {
 	ix := testCollection(t)

@@ -54,6 +54,8 @@ const (
 var (
 	stemFields  = []string{fTitle, fDescription, fFacts, fGenres}
 	exactFields = []string{fTitleX, fDescriptionX, fFactsX, fGenresX, fLead, fCast, fDirector}
+	// peopleFields hold names, as written only.
+	peopleFields = []string{fLead, fCast, fDirector}
 )
 
 const (

@@ -217,6 +217,7 @@ type ranking struct {
 	gtf     []float64
 	touched []int
 	best    []float64
+	parts   []float64 // per word: what the parts of a word typed as one score together
 	exact   []float64
 	inTitle []bool
 }
@@ -277,7 +278,7 @@ func (rk *ranking) open(ctx context.Context) error {
 			df = max(df, tfr.Count())
 			// A word's stem postings hold every film its exact form is in, in the same texts:
 			// those exact cursors only score what the stem cursors find, at half the cost.
-			drive := !stop && !(g.kind == kindExact && stemmed[g.word] && sameText[f] != "") &&
+			drive := !stop && !g.scores && !(g.kind == kindExact && stemmed[g.word] && sameText[f] != "") &&
 				!(long && !rk.likeness && tfr.Count() > uint64(commonShare*n))
 			rk.add(&cursor{r: tfr, group: gi, param: fieldParams[f], avg: s.manifest.Fields[f].avg(), drive: drive, doc: -1, title: f == fTitleX && (g.kind == kindExact || g.kind == kindTypo)})
 		}
@@ -315,7 +316,7 @@ func (rk *ranking) open(ctx context.Context) error {
 	}
 	// A longer form or a correction never outweighs the word itself.
 	for gi, g := range c.groups {
-		if (g.kind == kindPrefix || g.kind == kindTypo) && exactIDF[g.word] > 0 {
+		if (g.kind == kindPrefix || g.kind == kindTypo || g.kind == kindJoined) && exactIDF[g.word] > 0 {
 			rk.idf[gi] = min(rk.idf[gi], exactIDF[g.word])
 		}
 	}
@@ -333,13 +334,14 @@ func (rk *ranking) open(ctx context.Context) error {
 	rk.decides = make([]bool, len(c.words))
 	if c.counted() <= maxRuleWords && !rk.likeness {
 		for gi, g := range c.groups {
-			if g.kind <= kindStem && rk.idf[gi] >= idf(n, max(distinctiveShare*n, minDistinctive)) {
+			if (g.kind <= kindStem || g.kind == kindJoined) && rk.idf[gi] >= idf(n, max(distinctiveShare*n, minDistinctive)) {
 				rk.decides[g.word] = !c.words[g.word].stop
 			}
 		}
 	}
 	rk.gtf = make([]float64, len(c.groups))
 	rk.best = make([]float64, len(c.words))
+	rk.parts = make([]float64, len(c.words))
 	rk.exact = make([]float64, len(c.words))
 	rk.inTitle = make([]bool, len(c.words))
 	return nil
@@ -394,7 +396,8 @@ func (rk *ranking) promoteRarest(n int) {
 	passive := rk.passive
 	rk.passive = nil
 	for _, cur := range passive {
-		cur.drive = drive[rk.c.groups[cur.group].word]
+		g := rk.c.groups[cur.group]
+		cur.drive = drive[g.word] && !g.scores
 		rk.add(cur)
 	}
 }
@@ -410,7 +413,8 @@ func (rk *ranking) driveByRarest() {
 	rk.cursors, rk.passive = nil, nil
 	for _, cs := range [2][]*cursor{cursors, passive} {
 		for _, cur := range cs {
-			cur.drive = rk.c.groups[cur.group].word == ws[0]
+			g := rk.c.groups[cur.group]
+			cur.drive = g.word == ws[0] && !g.scores
 			rk.add(cur)
 		}
 	}
@@ -600,6 +604,7 @@ func (rk *ranking) score(d int, at []*cursor) (words, tier int, rel float64) {
 	}
 	rk.touched = rk.touched[:0]
 	clear(rk.best)
+	clear(rk.parts)
 	clear(rk.inTitle)
 	for _, cur := range at {
 		p := cur.param
@@ -619,9 +624,16 @@ func (rk *ranking) score(d int, at []*cursor) (words, tier int, rel float64) {
 			rk.exact[grp.word] = sc
 			continue
 		}
+		if grp.scores {
+			rk.parts[grp.word] += sc
+			continue
+		}
 		if sc > rk.best[grp.word] {
 			rk.best[grp.word] = sc
 		}
+	}
+	for w, p := range rk.parts {
+		rk.best[w] = max(rk.best[w], p)
 	}
 	// The word as written scores as any other form of it, and a little more besides.
 	for w, x := range rk.exact {
