@@ -167,6 +167,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer ix.Close()
 	stopWatching := watchBuilds(ctx, cfg, ix, log)
 	defer stopWatching()
+	touched, took := warmHeap()
+	log.Info().Uint64("heap_mb", touched>>20).Float64("took_ms", float64(took.Microseconds())/1000).Msg("heap warmed")
 	s.serveAPI(ctx, cfg, ix, rx)
 	return s.wait(ctx, rx)
 }
