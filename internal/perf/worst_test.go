@@ -71,7 +71,45 @@ func worstQueries(films []corpus.Film) []struct {
 		{"one-word-1024", index.Request{Query: random(1, index.MaxQueryBytes)[0]}},
 		{"stop-words-1024", index.Request{Query: strings.TrimSpace(strings.Repeat("the ", index.MaxQueryBytes/4))}},
 		{"filters-50-deep", filtered(films, words[0], deep)},
+		// Words typed apart that join into words the index has, and words typed together that
+		// split into two it has: each pair and each split adds ways to match.
+		{"joined-64", index.Request{Query: strings.Join(compounds(films, index.MaxQueryTerms/2), " ")}},
+		{"together-32", index.Request{Query: strings.ReplaceAll(strings.Join(pairs, ","), " ", "")}},
 	}
+}
+
+// compounds returns the n description words found in most films that are two other
+// description words of three letters or more written together, as the two words: "ghost
+// busters" for ghostbusters.
+func compounds(films []corpus.Film, n int) []string {
+	df := map[string]int{}
+	for _, f := range films {
+		seen := map[string]bool{}
+		for _, t := range strings.FieldsFunc(strings.ToLower(f.Description), func(r rune) bool { return !unicode.IsLetter(r) }) {
+			if !seen[t] {
+				seen[t] = true
+				df[t]++
+			}
+		}
+	}
+	parts := map[string]string{}
+	for w := range df {
+		for i := 3; i <= len(w)-3; i++ {
+			if x, y := w[:i], w[i:]; df[x] > 0 && df[y] > 0 && !slices.Contains(luceneStop, x) && !slices.Contains(luceneStop, y) {
+				parts[w] = x + " " + y
+				break
+			}
+		}
+	}
+	counts := map[string]int{}
+	for w := range parts {
+		counts[w] = df[w]
+	}
+	var out []string
+	for _, w := range top(counts, n) {
+		out = append(out, parts[w])
+	}
+	return out
 }
 
 // filtered is req for q with the most filters allowed: every decade, then the commonest genres
