@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Runs every fuzz target of the module for FUZZTIME (default 5s) each. Seeds live in testdata/fuzz.
+# A failing target's output is printed: it names the input, written under testdata/fuzz.
 set -euo pipefail
 t=${FUZZTIME:-5s}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
 for pkg in $(go list ./...); do
   for f in $(go test -list '^Fuzz' "$pkg" 2>/dev/null | grep '^Fuzz' || true); do
     echo "fuzz $pkg $f ($t)"
-    go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg" >/dev/null
+    if ! go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg" >"$out" 2>&1; then
+      cat "$out"
+      exit 1
+    fi
   done
 done
