@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -148,8 +149,17 @@ func build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("build interrupted: %w", err)
 	}
-	if err := mergeParts(ctx, parts, scratch); err != nil {
-		return err
+	// The merge stops at its next check when ctx ends, but stored fields are merged without
+	// one: it runs in the background, so a cancelled build returns at once.
+	merged := make(chan error, 1)
+	go func() { merged <- mergeParts(ctx, parts, scratch) }()
+	select {
+	case err := <-merged:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		return fmt.Errorf("build interrupted while merging: %w", ctx.Err())
 	}
 	return os.RemoveAll(scratch)
 }
@@ -266,22 +276,71 @@ func buildPart(m mapping.IndexMapping, films []corpus.Film, dir, scratch string,
 // can open and merge what the builder wrote.
 var segmentPlugin = &zapv17.ZapPlugin{}
 
+// mergeMax is the most segments one merge reads: the 36k films' 73 parts merge in one pass;
+// ten times as many merge in two levels, as Bleve's builder does with the same limit.
+var mergeMax = 100 // a variable for tests
+
 // mergeParts merges the segments of the built parts, in order, so their documents keep the
-// films' order, and puts the result in place of the segment of parts[0], the index. It is
-// what the builder does with its own segments, at the end of one build. When ctx ends, the
-// merge stops at its next check and mergeParts returns.
+// films' order, and puts the result in place of the segment of parts[0], the index: what the
+// builder does with its own segments at the end of one build. Above mergeMax segments it
+// merges in levels, the groups of a level at once, one per CPU. When ctx ends, the merges stop
+// at their next check and mergeParts returns an error.
 func mergeParts(ctx context.Context, parts []string, scratch string) error {
 	paths := make([]string, len(parts))
 	for i, p := range parts {
-		// The builder names its store "store" and its one segment after epoch 2.
+		// The builder names its store "store" and writes one segment into it.
 		found, err := filepath.Glob(filepath.Join(p, "store", "*.zap"))
 		if err != nil || len(found) != 1 {
 			return fmt.Errorf("merge index: part %s holds %d segments; want 1 (%v)", p, len(found), err)
 		}
 		paths[i] = found[0]
 	}
+	final := paths[0]
+	// Bleve's merge checks closed between fields and postings lists: a cancelled build returns
+	// soon after, not at the merge's end.
+	closed := make(chan struct{})
+	stopped := context.AfterFunc(ctx, func() { close(closed) })
+	defer stopped()
+	for level := 0; len(paths) > 1; level++ {
+		groups := make([][]string, 0, (len(paths)+mergeMax-1)/mergeMax)
+		for i := 0; i < len(paths); i += mergeMax {
+			groups = append(groups, paths[i:min(i+mergeMax, len(paths))])
+		}
+		next := make([]string, len(groups))
+		errs := make([]error, len(groups))
+		sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+		var wg sync.WaitGroup
+		for i, g := range groups {
+			next[i] = filepath.Join(scratch, fmt.Sprintf("merged-%d-%05d.zap", level, i))
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				errs[i] = mergeSegments(g, next[i], closed)
+			})
+		}
+		wg.Wait()
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("build interrupted while merging: %w", err)
+		}
+		if err := errors.Join(errs...); err != nil {
+			return fmt.Errorf("merge index: %w", err)
+		}
+		paths = next
+	}
+	if paths[0] == final {
+		return nil // one part: its segment is the index's
+	}
+	if err := os.Rename(paths[0], final); err != nil {
+		return fmt.Errorf("merge index: %w", err)
+	}
+	return nil
+}
+
+// mergeSegments merges the segment files paths, in order, into a new one at dst. A single
+// path is linked, not copied.
+func mergeSegments(paths []string, dst string, closed chan struct{}) error {
 	if len(paths) == 1 {
-		return nil
+		return os.Link(paths[0], dst)
 	}
 	segs := make([]segapi.Segment, 0, len(paths))
 	defer func() {
@@ -292,24 +351,12 @@ func mergeParts(ctx context.Context, parts []string, scratch string) error {
 	for _, p := range paths {
 		s, err := segmentPlugin.Open(p)
 		if err != nil {
-			return fmt.Errorf("merge index: open %s: %w", p, err)
+			return fmt.Errorf("open %s: %w", p, err)
 		}
 		segs = append(segs, s)
 	}
-	// Bleve's merge checks closed between fields and postings lists: a cancelled build returns
-	// soon after, not at the merge's end.
-	closed := make(chan struct{})
-	stopped := context.AfterFunc(ctx, func() { close(closed) })
-	defer stopped()
-	merged := filepath.Join(scratch, "merged.zap")
-	if _, _, err := segmentPlugin.Merge(segs, make([]*roaring.Bitmap, len(segs)), merged, closed, nil); err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("build interrupted while merging: %w", ctx.Err())
-		}
-		return fmt.Errorf("merge index: %w", err)
-	}
-	if err := os.Rename(merged, paths[0]); err != nil {
-		return fmt.Errorf("merge index: %w", err)
+	if _, _, err := segmentPlugin.Merge(segs, make([]*roaring.Bitmap, len(segs)), dst, closed, nil); err != nil {
+		return fmt.Errorf("merge %d segments into %s: %w", len(segs), dst, err)
 	}
 	return nil
 }
