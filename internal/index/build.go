@@ -26,6 +26,11 @@ import (
 // 250 cost as much again in the final merge, which runs on one core.
 const batchSize = 500
 
+// maxBuilders is the most parts built at once. A part in flight holds up to about 30 MB of
+// analysed documents: two leave the collector half of buildHeadroom, more would crowd it and
+// collect back to back, so a machine with more cores needs a larger headroom to use them.
+const maxBuilders = 2
+
 // buildHeadroom is the heap a build may use above what its caller holds: the parts being
 // built, their analysis, and garbage between collections. For the 36k films, 128 MiB peaks at
 // about 265 MB RSS in the indexer, during the merge, whose segments are mapped beside a heap
@@ -93,9 +98,9 @@ type BuildOptions struct {
 var testHookBatch func(done int) error
 
 // Build writes a new Bleve index of films at dir, which must not exist, and returns the token
-// counts of its text fields. The films are cut into parts built at once, one per CPU, each by
-// Bleve's offline builder, and the parts' segments are then merged, in the films' order, into the
-// one segment of dir: a build is never searched while it grows, and a single segment answers
+// counts of its text fields. The films are cut into parts, each written by Bleve's offline
+// builder, up to maxBuilders at once on as many CPUs, and the parts' segments are then merged,
+// in the films' order, into the one segment of dir: a build is never searched while it grows, and a single segment answers
 // about twice as fast as many. It stops early when ctx is cancelled; on error dir and the scratch
 // space beside it may hold partial files that the caller removes with dir's parent.
 func Build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptions) (map[string]FieldStats, error) {
@@ -186,7 +191,7 @@ func step(ctx context.Context, opts BuildOptions, done, total int) error {
 }
 
 // buildParts builds films[i*batchSize:] into parts[i], as many parts at once as there are
-// CPUs, and adds the token counts of their texts to stats. It returns the first error, and once
+// CPUs, up to maxBuilders, and adds the token counts of their texts to stats. It returns the first error, and once
 // one is seen, or ctx ends, starts no other part; parts already started run to their end.
 func buildParts(ctx context.Context, m mapping.IndexMapping, films []corpus.Film, parts []string, scratch string, opts BuildOptions, stats map[string]FieldStats) error {
 	type result struct {
@@ -208,7 +213,7 @@ func buildParts(ctx context.Context, m mapping.IndexMapping, films []corpus.Film
 			}
 		}
 	}()
-	workers := min(runtime.GOMAXPROCS(0), len(parts))
+	workers := min(runtime.GOMAXPROCS(0), maxBuilders, len(parts))
 	// Buffered for every part, so a worker never waits on a collector that returned.
 	results := make(chan result, len(parts))
 	var wg sync.WaitGroup
