@@ -214,6 +214,10 @@ type ranking struct {
 	// increasing order. They are the candidates.
 	phrased []int
 	exclude []*matcher
+	// lend lends the ranking places among the queries running, for helpers; nil lends none.
+	lend lender
+	// own is a forked ranking's reader (see fork), closed with it.
+	own     bindex.IndexReader
 	idf     []float64 // per group
 	decides []bool    // per word: its presence decides the tier
 
@@ -235,6 +239,9 @@ func (rk *ranking) close() {
 	}
 	for _, m := range rk.exclude {
 		m.close()
+	}
+	if rk.own != nil {
+		rk.own.Close()
 	}
 }
 
@@ -698,13 +705,22 @@ func (rk *ranking) score(d int, at []*cursor) (words, tier int, rel float64) {
 }
 
 // rank runs the query: it counts facets over every film that passes the filters and returns
-// the best keep films, in order.
+// the best keep films, in order. A query with much work and a core to spare is ranked in
+// parts at once (see rankSplit).
 func (rk *ranking) rank(ctx context.Context, k *counter, keep int) ([]entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	top := newTopN(keep, rk.better())
-	if err := rk.rankRange(ctx, k, top, 0, rk.s.cols.n); err != nil {
+	workers, giveBack := rk.workers()
+	defer giveBack()
+	var err error
+	if workers > 1 {
+		err = rk.rankSplit(ctx, k, top, workers)
+	} else {
+		err = rk.rankRange(ctx, k, top, 0, rk.s.cols.n)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return top.sorted(), nil
