@@ -270,9 +270,10 @@ func (k *counter) facets(size int) map[string]Facet {
 }
 
 // empty returns a counter of the same facets and filters with nothing counted yet, for a part
-// of a split ranking; merge adds it back.
+// of a split ranking; merge adds it back. It reads only what counting leaves alone, so k may
+// be counting meanwhile.
 func (k *counter) empty() *counter {
-	e := *k
+	e := &counter{c: k.c, want: k.want, yearMin: k.yearMin, yearMax: k.yearMax, conjunctive: k.conjunctive}
 	e.counts = make([][]int, len(k.counts))
 	for i, counts := range k.counts {
 		if counts != nil {
@@ -280,8 +281,7 @@ func (k *counter) empty() *counter {
 		}
 	}
 	e.missing = make([]int, len(k.missing))
-	e.total = 0
-	return &e
+	return e
 }
 
 // merge adds the counts of o, a counter made by k.empty, to k.

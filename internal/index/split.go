@@ -111,7 +111,6 @@ func (rk *ranking) rankSplit(ctx context.Context, k *counter, top *topN, workers
 	parts := make([]part, workers-1)
 	for i := range parts {
 		pt := &parts[i]
-		pt.k, pt.top = k.empty(), newTopN(top.n, top.better)
 		wg.Go(func() {
 			defer func() {
 				if v := recover(); v != nil {
@@ -126,6 +125,9 @@ func (rk *ranking) rankSplit(ctx context.Context, k *counter, top *topN, workers
 				return
 			}
 			defer p.close()
+			// Made here rather than by the search's goroutine, so that what this worker
+			// writes for every film shares no cache line with what the other writes.
+			pt.k, pt.top = k.empty(), newTopN(top.n, top.better)
 			pt.err = run(p, pt.k, pt.top)
 		})
 	}
@@ -136,6 +138,9 @@ func (rk *ranking) rankSplit(ctx context.Context, k *counter, top *topN, workers
 			panic(fmt.Sprintf("ranking part: %v", pt.panic))
 		}
 		errs = append(errs, pt.err)
+		if pt.k == nil {
+			continue // its fork failed
+		}
 		k.merge(pt.k)
 		for _, e := range pt.top.h {
 			top.push(e)
