@@ -273,7 +273,12 @@ func (k *counter) facets(size int) map[string]Facet {
 // of a split ranking; merge adds it back. It reads only what counting leaves alone, so k may
 // be counting meanwhile.
 func (k *counter) empty() *counter {
-	e := &counter{c: k.c, want: k.want, yearMin: k.yearMin, yearMax: k.yearMax, conjunctive: k.conjunctive}
+	e := &counter{c: k.c, yearMin: k.yearMin, yearMax: k.yearMax, conjunctive: k.conjunctive}
+	// Its own filters too: k's were made beside the counts k writes for every film.
+	e.want = make([][]bool, len(k.want))
+	for i, want := range k.want {
+		e.want[i] = slices.Clone(want)
+	}
 	e.counts = make([][]int, len(k.counts))
 	for i, counts := range k.counts {
 		if counts != nil {
