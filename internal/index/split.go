@@ -22,12 +22,13 @@ import (
 // the same.
 
 // splitWork is the work (candidate films times cursors, as keepWithinBudget counts it) from
-// which a query is split, when a core is spare. On the 36k films a step costs about 10 ns and a
-// split some 50 to 100 µs (the workers' cursors, waking a thread, the merge), and two workers
-// each run a film some 10% slower than one alone: the queries of the benchmark under 250k
-// steps (2 ms) gained nothing measurable, and the three over it ("silent comedy" 520k steps,
-// "family drama" 680k, "musical comedy" 390k) set the p99. Tests set it to 0 to split every
-// query.
+// which a query is split, when a core is spare. On the 36k films a step costs about 10 ns and
+// the helper starts 0.3 to 0.7 ms late (waking a thread, opening its cursors). On the
+// benchmark queries, split against one pass: under 70k steps (under 1 ms) 5 to 50% slower;
+// 140k to 230k steps (1.3 to 1.8 ms) 0 to 25% faster; the three over 380k ("silent comedy"
+// 520k, "family drama" 680k, "musical comedy" 390k; 4.3 to 5.5 ms) 30% faster. Those three
+// set the p99; splitting the middle ones would take a second core for little. Tests set it
+// to 0 to split every query.
 var splitWork = uint64(300_000)
 
 // chunksPerWorker: the films are cut into this many ranges per worker, which the workers take
