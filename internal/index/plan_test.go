@@ -275,20 +275,16 @@ func TestLendKeepsToSpareCores(t *testing.T) {
 	}
 	<-ix.running
 	// One search, but the other core busy with other work of the process: nothing to lend.
-	stop, spinning := make(chan struct{}), make(chan struct{})
+	var stop atomic.Bool
+	spinning := make(chan struct{})
 	var wg sync.WaitGroup
 	defer func() {
-		close(stop)
+		stop.Store(true)
 		wg.Wait()
 	}()
 	wg.Go(func() {
 		close(spinning)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+		for n := 0; !stop.Load(); n++ { // busy, never waiting
 		}
 	})
 	<-spinning
