@@ -99,7 +99,7 @@ func TestQueuedSearchGivesUpOnTime(t *testing.T) {
 }
 
 // TestPlanLimitsDocumented ties the README's limits table to the query plan's limits: the
-// work budget, the correction budget and the searches running at once.
+// work budget, the split threshold, the correction budget and the searches running at once.
 func TestPlanLimitsDocumented(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -123,6 +123,7 @@ func TestPlanLimitsDocumented(t *testing.T) {
 	}
 	for key, want := range map[string]string{
 		"`workBudget`":   "| " + thousands(int(workBudget)) + " |",
+		"`splitWork`":    "| " + thousands(int(splitWork)) + " |",
 		"`maxTypoNodes`": thousands(maxTypoNodes) + " nodes",
 		"`maxTypoWords`": strconv.Itoa(maxTypoWords) + " words",
 	} {
