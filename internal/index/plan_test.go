@@ -326,3 +326,51 @@ func rankEntries(t *testing.T, s *snapshot, req Request, lend lender) ([]entry, 
 	}
 	return es, k
 }
+
+// TestSplitStopsAtDeadline: a split search stops every worker at its deadline. On the kept
+// benchmark build, "silent comedy" with a deadline a quarter of what it takes answers the
+// deadline error well before it would have finished; on any build, a search cancelled as its
+// workers start answers the cancellation.
+func TestSplitStopsAtDeadline(t *testing.T) {
+	defer func(w uint64) { splitWork = w }(splitWork)
+	splitWork = 0
+	ix := testCollection(t)
+	s := ix.acquire()
+	defer s.release()
+	ctx, cancel := context.WithCancel(context.Background())
+	lend := func(n int) (int, func()) { cancel(); return n, func() {} }
+	if _, err := s.search(ctx, Request{Query: "ballet love"}, lend); !errors.Is(err, context.Canceled) {
+		t.Errorf("split search cancelled as it splits = %v; want context.Canceled", err)
+	}
+
+	root := os.Getenv("FILMSEARCH_BENCH_INDEX")
+	if root == "" || testing.Short() {
+		t.Skip("set FILMSEARCH_BENCH_INDEX to a kept benchmark build")
+	}
+	big, err := Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Close()
+	bs := big.acquire()
+	defer bs.release()
+	always := func(n int) (int, func()) { return n, func() {} }
+	req := Request{Query: "silent comedy"}
+	full := time.Hour
+	for range 3 {
+		start := time.Now()
+		if _, err := bs.search(context.Background(), req, always); err != nil {
+			t.Fatal(err)
+		}
+		full = min(full, time.Since(start))
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), full/4)
+	defer cancel()
+	start := time.Now()
+	_, err = bs.search(ctx, req, always)
+	took := time.Since(start)
+	t.Logf("%q takes %v; with a deadline of %v, %v", req.Query, full, full/4, took)
+	if !errors.Is(err, context.DeadlineExceeded) || took > full*3/4 {
+		t.Errorf("split search with a deadline of %v = %v after %v; want the deadline error before %v", full/4, err, took, full*3/4)
+	}
+}
