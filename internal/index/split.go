@@ -181,8 +181,8 @@ func (rk *ranking) rankSplit(ctx context.Context, k *counter, top *topN, workers
 }
 
 // fork returns a ranking of rk's plan with cursors and matchers of its own, on a reader of its
-// own: Bleve's postings readers are not safe for concurrent use. The plan (weights, phrased
-// films) is shared, read only. Closing the fork closes its reader.
+// own: Bleve's postings readers are not safe for concurrent use. Closing the fork closes its
+// reader.
 func (rk *ranking) fork(ctx context.Context) (*ranking, error) {
 	r, err := rk.s.reader()
 	if err != nil {
