@@ -268,3 +268,36 @@ func (k *counter) facets(size int) map[string]Facet {
 	}
 	return out
 }
+
+// empty returns a counter of the same facets and filters with nothing counted yet, for a part
+// of a split ranking; merge adds it back. It reads only what counting leaves alone, so k may
+// be counting meanwhile.
+func (k *counter) empty() *counter {
+	e := &counter{c: k.c, yearMin: k.yearMin, yearMax: k.yearMax, conjunctive: k.conjunctive}
+	// Its own filters too: k's were made beside the counts k writes for every film.
+	e.want = make([][]bool, len(k.want))
+	for i, want := range k.want {
+		e.want[i] = slices.Clone(want)
+	}
+	e.counts = make([][]int, len(k.counts))
+	for i, counts := range k.counts {
+		if counts != nil {
+			e.counts[i] = make([]int, len(counts))
+		}
+	}
+	e.missing = make([]int, len(k.missing))
+	return e
+}
+
+// merge adds the counts of o, a counter made by k.empty, to k.
+func (k *counter) merge(o *counter) {
+	for i, counts := range o.counts {
+		for v, n := range counts {
+			k.counts[i][v] += n
+		}
+	}
+	for i, n := range o.missing {
+		k.missing[i] += n
+	}
+	k.total += o.total
+}

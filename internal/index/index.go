@@ -262,7 +262,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		return nil, ErrClosed
 	}
 	defer s.release()
-	res, err := s.search(ctx, req)
+	res, err := s.search(ctx, req, ix.lend)
 	if err != nil {
 		return nil, err
 	}

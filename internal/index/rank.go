@@ -70,6 +70,7 @@ const done = math.MaxInt
 // cursor walks the postings of one group in one field, or the matches of a phrase.
 type cursor struct {
 	r     bindex.TermFieldReader
+	field string // of r: a split ranking opens it again for each part
 	tfd   bindex.TermFieldDoc
 	id    [8]byte  // the film asked for, reused: advancing is the hot path
 	ph    *matcher // a phrase instead of a term
@@ -77,6 +78,9 @@ type cursor struct {
 	tf    float64
 	len   float64
 	group int
+	// ord is the cursor's place in the plan: cursors on the same film are scored in this
+	// order, so sums of floats come out the same whichever way the films were reached.
+	ord   int
 	param fieldParam
 	avg   float64
 	drive bool // its films are candidates; otherwise it only scores films others found
@@ -210,6 +214,10 @@ type ranking struct {
 	// increasing order. They are the candidates.
 	phrased []int
 	exclude []*matcher
+	// lend lends the ranking places among the queries running, for helpers; nil lends none.
+	lend lender
+	// own is a forked ranking's reader (see fork), closed with it.
+	own     bindex.IndexReader
 	idf     []float64 // per group
 	decides []bool    // per word: its presence decides the tier
 
@@ -231,6 +239,9 @@ func (rk *ranking) close() {
 	}
 	for _, m := range rk.exclude {
 		m.close()
+	}
+	if rk.own != nil {
+		rk.own.Close()
 	}
 }
 
@@ -260,7 +271,7 @@ func (rk *ranking) open(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			cur := &cursor{ph: m, group: gi, param: fieldParams[fDescription], avg: 1, drive: !stop, doc: -1}
+			cur := &cursor{ph: m, ord: len(rk.cursors) + len(rk.passive), group: gi, param: fieldParams[fDescription], avg: 1, drive: !stop, doc: -1}
 			rk.idf[gi] = idf(n, float64(max(1, m.s.Count())))
 			rk.add(cur)
 			continue
@@ -280,7 +291,7 @@ func (rk *ranking) open(ctx context.Context) error {
 			// those exact cursors only score what the stem cursors find, at half the cost.
 			drive := !stop && !g.scores && !(g.kind == kindExact && stemmed[g.word] && sameText[f] != "") &&
 				!(long && !rk.likeness && tfr.Count() > uint64(commonShare*n))
-			rk.add(&cursor{r: tfr, group: gi, param: fieldParams[f], avg: s.manifest.Fields[f].avg(), drive: drive, doc: -1, title: f == fTitleX && (g.kind == kindExact || g.kind == kindTypo)})
+			rk.add(&cursor{r: tfr, field: f, ord: len(rk.cursors) + len(rk.passive), group: gi, param: fieldParams[f], avg: s.manifest.Fields[f].avg(), drive: drive, doc: -1, title: f == fTitleX && (g.kind == kindExact || g.kind == kindTypo)})
 		}
 		rk.idf[gi] = idf(n, float64(df))
 		if g.kind == kindExact {
@@ -312,7 +323,7 @@ func (rk *ranking) open(ctx context.Context) error {
 		rk.driveByRarest()
 	}
 	if planning {
-		rk.keepWithinBudget(n)
+		rk.keepWithinBudget()
 	}
 	// A longer form or a correction never outweighs the word itself.
 	for gi, g := range c.groups {
@@ -339,12 +350,18 @@ func (rk *ranking) open(ctx context.Context) error {
 			}
 		}
 	}
-	rk.gtf = make([]float64, len(c.groups))
-	rk.best = make([]float64, len(c.words))
-	rk.parts = make([]float64, len(c.words))
-	rk.exact = make([]float64, len(c.words))
-	rk.inTitle = make([]bool, len(c.words))
+	rk.scratch()
 	return nil
+}
+
+// scratch makes the per-film scratch space of score.
+func (rk *ranking) scratch() {
+	rk.gtf = make([]float64, len(rk.c.groups))
+	rk.touched = nil
+	rk.best = make([]float64, len(rk.c.words))
+	rk.parts = make([]float64, len(rk.c.words))
+	rk.exact = make([]float64, len(rk.c.words))
+	rk.inTitle = make([]bool, len(rk.c.words))
 }
 
 // The query plan: which cursors find films and which only score them, and how many may run.
@@ -425,12 +442,8 @@ func (rk *ranking) driveByRarest() {
 // 18 million steps), the cursors that only score are dropped, the commonest words' first,
 // until it fits. They would have added least to any film's score, and the films found stay
 // the same.
-func (rk *ranking) keepWithinBudget(n float64) {
-	var candidates uint64
-	for _, cur := range rk.cursors {
-		candidates += cur.count()
-	}
-	candidates = min(candidates, uint64(n))
+func (rk *ranking) keepWithinBudget() {
+	candidates := rk.candidates()
 	steps := func() uint64 { return candidates * uint64(len(rk.cursors)+len(rk.passive)) }
 	if steps() <= workBudget {
 		return
@@ -467,6 +480,15 @@ func (rk *ranking) keepWithinBudget(n float64) {
 	}
 }
 
+// candidates is how many films the driving cursors may find at most.
+func (rk *ranking) candidates() uint64 {
+	var films uint64
+	for _, cur := range rk.cursors {
+		films += cur.count()
+	}
+	return min(films, uint64(rk.s.cols.n))
+}
+
 func (rk *ranking) add(c *cursor) {
 	if c.drive {
 		rk.cursors = append(rk.cursors, c)
@@ -475,13 +497,17 @@ func (rk *ranking) add(c *cursor) {
 	}
 }
 
-// cursorHeap orders cursors by the film they stand on.
+// cursorHeap orders cursors by the film they stand on, then by their place in the plan.
 type cursorHeap []*cursor
+
+func (h cursorHeap) less(i, j int) bool {
+	return h[i].doc < h[j].doc || h[i].doc == h[j].doc && h[i].ord < h[j].ord
+}
 
 func (h cursorHeap) up(i int) {
 	for i > 0 {
 		p := (i - 1) / 2
-		if h[p].doc <= h[i].doc {
+		if !h.less(i, p) {
 			return
 		}
 		h[p], h[i] = h[i], h[p]
@@ -496,10 +522,10 @@ func (h cursorHeap) down(i int) {
 			return
 		}
 		m := l
-		if r := l + 1; r < len(h) && h[r].doc < h[l].doc {
+		if r := l + 1; r < len(h) && h.less(r, l) {
 			m = r
 		}
-		if h[i].doc <= h[m].doc {
+		if !h.less(m, i) {
 			return
 		}
 		h[i], h[m] = h[m], h[i]
@@ -507,14 +533,23 @@ func (h cursorHeap) down(i int) {
 	}
 }
 
-// each calls fn for every candidate film in increasing order with the cursors standing on it.
-func (rk *ranking) each(ctx context.Context, fn func(d int, at []*cursor) error) error {
+// each calls fn for every candidate film from lo up to hi in increasing order with the
+// cursors standing on it. Successive calls must ask for ranges that follow one another: the
+// cursors only go forward, and stay where the last range left them.
+func (rk *ranking) each(ctx context.Context, lo, hi int, fn func(d int, at []*cursor) error) error {
 	if rk.phrased != nil && planning {
-		return rk.eachPhrased(ctx, fn)
+		return rk.eachPhrased(ctx, lo, hi, fn)
 	}
 	h := cursorHeap{}
 	for _, c := range rk.cursors {
-		if err := c.next(); err != nil {
+		var err error
+		switch {
+		case c.doc < 0 && lo == 0:
+			err = c.next()
+		case c.doc < lo:
+			err = c.advance(lo)
+		}
+		if err != nil {
 			return err
 		}
 		if c.doc != done {
@@ -523,7 +558,7 @@ func (rk *ranking) each(ctx context.Context, fn func(d int, at []*cursor) error)
 		}
 	}
 	var at []*cursor
-	for seen := 0; len(h) > 0; seen++ {
+	for seen := 0; len(h) > 0 && h[0].doc < hi; seen++ {
 		if seen%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -566,9 +601,11 @@ func (rk *ranking) each(ctx context.Context, fn func(d int, at []*cursor) error)
 // eachPhrased is each when the query has phrases: only the films that have them all can be
 // hits, and they are usually far fewer than the films the words find (a phrase of two common
 // words is in a few hundred films, each of its words in thousands).
-func (rk *ranking) eachPhrased(ctx context.Context, fn func(d int, at []*cursor) error) error {
+func (rk *ranking) eachPhrased(ctx context.Context, lo, hi int, fn func(d int, at []*cursor) error) error {
 	var at []*cursor
-	for i, d := range rk.phrased {
+	from, _ := slices.BinarySearch(rk.phrased, lo)
+	to, _ := slices.BinarySearch(rk.phrased, hi)
+	for i, d := range rk.phrased[from:to] {
 		if i%checkEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -668,13 +705,31 @@ func (rk *ranking) score(d int, at []*cursor) (words, tier int, rel float64) {
 }
 
 // rank runs the query: it counts facets over every film that passes the filters and returns
-// the best keep films, in order.
+// the best keep films, in order. A query with much work and a core to spare is ranked in
+// parts at once (see rankSplit).
 func (rk *ranking) rank(ctx context.Context, k *counter, keep int) ([]entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	counted := int32(rk.c.counted())
 	top := newTopN(keep, rk.better())
+	workers, giveBack := rk.workers()
+	defer giveBack()
+	var err error
+	if workers > 1 {
+		err = rk.rankSplit(ctx, k, top, workers)
+	} else {
+		err = rk.rankRange(ctx, k, top, 0, rk.s.cols.n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return top.sorted(), nil
+}
+
+// rankRange ranks the films from lo up to hi into k and top. Successive calls must ask for
+// ranges that follow one another (see each).
+func (rk *ranking) rankRange(ctx context.Context, k *counter, top *topN, lo, hi int) error {
+	counted := int32(rk.c.counted())
 	accept := func(d int, words, tier int32, rel float64) error {
 		for _, m := range rk.exclude {
 			if m.matches(d) {
@@ -693,9 +748,9 @@ func (rk *ranking) rank(ctx context.Context, k *counter, keep int) ([]entry, err
 		top.push(entry{doc: int32(d), words: words, tier: tier, rel: rel, sortBy: rk.sortKey(d)})
 		return nil
 	}
-	var err error
 	if rk.c.browse() {
-		for d := 0; d < rk.s.cols.n && err == nil; d++ {
+		var err error
+		for d := lo; d < hi && err == nil; d++ {
 			if d%(checkEvery*16) == 0 {
 				err = ctx.Err()
 			}
@@ -703,16 +758,12 @@ func (rk *ranking) rank(ctx context.Context, k *counter, keep int) ([]entry, err
 				err = accept(d, 0, 0, 0)
 			}
 		}
-	} else {
-		err = rk.each(ctx, func(d int, at []*cursor) error {
-			words, tier, rel := rk.score(d, at)
-			return accept(d, int32(words), int32(tier), rel)
-		})
+		return err
 	}
-	if err != nil {
-		return nil, err
-	}
-	return top.sorted(), nil
+	return rk.each(ctx, lo, hi, func(d int, at []*cursor) error {
+		words, tier, rel := rk.score(d, at)
+		return accept(d, int32(words), int32(tier), rel)
+	})
 }
 
 func (rk *ranking) sortKey(d int) int32 {

@@ -145,7 +145,8 @@ func (r *Request) normalize() error {
 
 // search runs req in one pass over the postings of its words: the hits, the total and the
 // disjunctive facets together.
-func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
+// A lend other than nil lends it places for helpers (see Index.lend).
+func (s *snapshot) search(ctx context.Context, req Request, lend lender) (*Result, error) {
 	start := time.Now()
 	if err := req.normalize(); err != nil {
 		return nil, err
@@ -163,14 +164,14 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, classify(ctx, err)
 	}
-	res, err := s.run(ctx, r, req, c, req.Match == MatchAll)
+	res, err := s.run(ctx, r, req, c, req.Match == MatchAll, lend)
 	if err != nil {
 		return nil, err
 	}
 	// Nothing matches as asked: ask less and say so, rather than leave the reader at a dead end.
 	if req.Match == MatchAll && res.Total == 0 && c.counted() > 1 {
 		// Strict, but nothing has every word: show what has some.
-		if res, err = s.run(ctx, r, req, c, false); err != nil {
+		if res, err = s.run(ctx, r, req, c, false, lend); err != nil {
 			return nil, err
 		}
 		res.Relaxed = true
@@ -180,7 +181,7 @@ func (s *snapshot) search(ctx context.Context, req Request) (*Result, error) {
 		// closest first (proximity), as a search engine answers a quote it cannot find.
 		loose := *c
 		loose.phrases = nil
-		relaxed, err := s.run(ctx, r, req, &loose, false)
+		relaxed, err := s.run(ctx, r, req, &loose, false, lend)
 		if err != nil {
 			return nil, err
 		}
@@ -214,9 +215,9 @@ func (req Request) facets() []string {
 
 // run ranks every film that matches c and passes the filters, counting the facets of each as it
 // goes, and returns the page asked for.
-func (s *snapshot) run(ctx context.Context, r bindex.IndexReader, req Request, c *compiled, all bool) (*Result, error) {
+func (s *snapshot) run(ctx context.Context, r bindex.IndexReader, req Request, c *compiled, all bool, lend lender) (*Result, error) {
 	k := newCounter(s.cols, req)
-	rk := &ranking{s: s, c: c, r: r, req: req, all: all}
+	rk := &ranking{s: s, c: c, r: r, req: req, all: all, lend: lend}
 	defer rk.close()
 	if err := rk.open(ctx); err != nil {
 		return nil, classify(ctx, err)

@@ -192,7 +192,7 @@ func verify(ctx context.Context, dir string, films []corpus.Film) error {
 	}
 	if len(films) > 0 {
 		f := films[0]
-		res, err := s.search(ctx, Request{Query: f.Title, PerPage: 50, Page: 1, Sort: SortRelevance})
+		res, err := s.search(ctx, Request{Query: f.Title, PerPage: 50, Page: 1, Sort: SortRelevance}, nil)
 		if err != nil {
 			return fmt.Errorf("%w: search %q: %w", ErrVerify, f.Title, err)
 		}
