@@ -197,21 +197,15 @@ func (rk *ranking) fork(ctx context.Context) (*ranking, error) {
 	p := ranking{s: rk.s, c: &plan, r: r, own: r, req: rk.req, all: rk.all, likeness: rk.likeness,
 		phrased: slices.Clone(rk.phrased), idf: slices.Clone(rk.idf), decides: slices.Clone(rk.decides)}
 	p.scratch()
-	for _, c := range rk.cursors {
-		nc, err := c.reopen(ctx, r, rk.s, rk.c.groups[c.group])
-		if err != nil {
-			p.close()
-			return nil, err
+	for _, lists := range [2][2]*[]*cursor{{&rk.cursors, &p.cursors}, {&rk.passive, &p.passive}} {
+		for _, c := range *lists[0] {
+			nc, err := c.reopen(ctx, r, rk.s, rk.c.groups[c.group])
+			if err != nil {
+				p.close()
+				return nil, err
+			}
+			*lists[1] = append(*lists[1], nc)
 		}
-		p.cursors = append(p.cursors, nc)
-	}
-	for _, c := range rk.passive {
-		nc, err := c.reopen(ctx, r, rk.s, rk.c.groups[c.group])
-		if err != nil {
-			p.close()
-			return nil, err
-		}
-		p.passive = append(p.passive, nc)
 	}
 	for _, q := range rk.c.excluded {
 		m, err := newMatcher(ctx, r, rk.s, q)
