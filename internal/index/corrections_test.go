@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	bindex "github.com/blevesearch/bleve_index_api"
+
+	"filmsearch/internal/testctx"
 )
 
 // TestAttackCaseMappingCorrections types, before a misspelt word, every rune whose lower-case
@@ -169,32 +171,6 @@ func TestTypoWalkMatchesBleve(t *testing.T) {
 	}
 }
 
-// cancelAfter is a context whose deadline passes after it has been asked n times whether it has:
-// a deadline that comes in the middle of a search, with no clock involved.
-type cancelAfter struct {
-	context.Context
-	n, asked int
-	done     chan struct{}
-}
-
-func newCancelAfter(n int) *cancelAfter {
-	return &cancelAfter{Context: context.Background(), n: n, done: make(chan struct{})}
-}
-
-func (c *cancelAfter) Err() error {
-	if c.asked++; c.asked <= c.n {
-		return nil
-	}
-	if c.asked == c.n+1 {
-		close(c.done)
-	}
-	return context.DeadlineExceeded
-}
-
-func (c *cancelAfter) Done() <-chan struct{} { return c.done }
-
-func (c *cancelAfter) Deadline() (time.Time, bool) { return time.Now().Add(time.Hour), true }
-
 // TestTypoWalkStopsAtDeadline: a correction walk over a large dictionary reads at most
 // typoCheckEvery nodes once its deadline has passed. Bleve's walk could not be stopped: 16
 // queries of 64 unknown words each answered their 503 0.53 to 0.90 s into a 500 ms deadline.
@@ -207,7 +183,7 @@ func TestTypoWalkStopsAtDeadline(t *testing.T) {
 		t.Fatalf("walk(aaaaaaaaaaaaaaa) read %d nodes, %v; want many, to stop in their midst", all, err)
 	}
 	for _, looks := range []int{0, 1, 2, 5, 10} {
-		ctx := newCancelAfter(looks)
+		ctx := testctx.NewPassesAfter(looks)
 		read, err := d.walk(ctx, word, 2, func([]rune, uint8) {})
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("walk with a deadline passing after %d looks = %v; want context.DeadlineExceeded", looks, err)

@@ -7,9 +7,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"filmsearch/internal/index"
+	"filmsearch/internal/testctx"
 )
 
 // worstQuery is the costliest query within the limits: 64 words (index.MaxQueryTerms) of 15
@@ -27,33 +27,6 @@ func worstQuery(seed uint64) string {
 	}
 	return strings.Join(words, " ")
 }
-
-// passesAfter is a context whose deadline passes once it has been asked n times whether it has:
-// a deadline that comes in the middle of a search, with no clock and so no flakiness on a
-// loaded machine.
-type passesAfter struct {
-	context.Context
-	n, asked int
-	done     chan struct{}
-}
-
-func newPassesAfter(n int) *passesAfter {
-	return &passesAfter{Context: context.Background(), n: n, done: make(chan struct{})}
-}
-
-func (c *passesAfter) Err() error {
-	if c.asked++; c.asked <= c.n {
-		return nil
-	}
-	if c.asked == c.n+1 {
-		close(c.done)
-	}
-	return context.DeadlineExceeded
-}
-
-func (c *passesAfter) Done() <-chan struct{} { return c.done }
-
-func (c *passesAfter) Deadline() (time.Time, bool) { return time.Now().Add(time.Hour), true }
 
 // TestAttackWorstQueryDeadline: the worst query on the 36k films, with a deadline that passes
 // just after the search has begun to look for its first word's corrections, answers the
@@ -74,7 +47,7 @@ func TestAttackWorstQueryDeadline(t *testing.T) {
 			t.Fatalf("Search(worst query) = %v", err)
 		}
 		for _, looks := range []int{1, 2, 3} {
-			ctx := newPassesAfter(looks)
+			ctx := testctx.NewPassesAfter(looks)
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
