@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -148,6 +149,31 @@ func TestJoinedAndSplitWords(t *testing.T) {
 		}
 		if notes := spanNotes(res.Hits[0].Highlights[HighlightTitle]); !slices.ContainsFunc(notes, func(n string) bool { return strings.HasPrefix(n, tt.mark+" form ") }) {
 			t.Errorf("Search(%q): title spans %q; want %s marked as a form", tt.q, notes, tt.mark)
+		}
+	}
+}
+
+// Splitting has its limits: at most maxSplitWords words of a query, and never into two words
+// each in more than splitCommonShare of the films.
+func TestSplitLimits(t *testing.T) {
+	s, r := testReader(t)
+	for _, tt := range []struct {
+		q    string
+		want map[string]string
+	}{
+		{"swanlake sleepingbeauty romeojuliet", map[string]string{"swanlake": "swan lake", "sleepingbeauty": "sleeping beauty"}},
+		{"balletfilm", map[string]string{}}, // "ballet" and "film" are in every film
+	} {
+		pq, err := parseQuery(tt.q + " ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.compile(context.Background(), r, pq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(c.splitAs, tt.want) {
+			t.Errorf("compile(%q) split %v; want %v", tt.q, c.splitAs, tt.want)
 		}
 	}
 }
