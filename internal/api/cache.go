@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"compress/gzip"
 	"container/list"
 	"context"
 	"crypto/sha256"
@@ -14,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // HTTP caching of the read-only endpoints, for replicas behind nginx or a CDN.
@@ -107,10 +108,11 @@ func (s *server) cacheable(h http.Handler) http.Handler {
 		note := &searchNote{}
 		h.ServeHTTP(cw, r.WithContext(context.WithValue(r.Context(), searchNoteKey{}, note)))
 		if cw.buffering() {
-			// A 200 held whole: compressed once here, stored, and sent from the stored form.
+			// A 200 held whole: compressed once here, sent from the stored form, and stored
+			// once the reader has it.
 			e := newCacheEntry(cw.body, *note)
-			s.cache.put(build, key, e)
 			s.serveCached(w, r, tag, e, star)
+			s.cache.put(build, key, e)
 		}
 	})
 }
@@ -140,6 +142,9 @@ func (s *server) serveCached(w http.ResponseWriter, r *http.Request, tag string,
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
+	// The answer is whole and its length declared, so it can go out now: the access log and
+	// the metrics that the middleware writes next need not delay the reader.
+	_ = http.NewResponseController(w).Flush()
 }
 
 func gunzip(b []byte) ([]byte, error) {

@@ -1,13 +1,20 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"filmsearch/internal/index"
 )
@@ -207,6 +214,57 @@ func TestAttackIfNoneMatchStar(t *testing.T) {
 			if rec.Code == http.StatusNotModified && (rec.Body.Len() != 0 || rec.Header().Get("ETag") == "") {
 				t.Errorf("cache %d: GET %s: 304 with %d bytes, ETag %q; want empty, with an ETag", entries, tt.target, rec.Body.Len(), rec.Header().Get("ETag"))
 			}
+		}
+	}
+}
+
+// blockedLog holds each access log line of a search until release is closed.
+type blockedLog struct{ release chan struct{} }
+
+func (l blockedLog) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(`"path":"/api/search"`)) {
+		select {
+		case <-l.release:
+		case <-time.After(10 * time.Second):
+		}
+	}
+	return len(p), nil
+}
+
+// TestAnswerBeforeAccessLog: a first-time answer reaches the reader whole while its access log
+// line is still being written, for a gzipped answer, a plain one and one too short to gzip.
+func TestAnswerBeforeAccessLog(t *testing.T) {
+	log := blockedLog{release: make(chan struct{})}
+	srv := httptest.NewServer(NewServer(testIndex(t), Options{Logger: zerolog.New(log), RatePerSecond: -1, CacheEntries: 8}))
+	defer srv.Close()
+	defer close(log.release) // before the server closes: it waits for the lines held
+	for _, c := range []struct{ target, encoding string }{
+		{"/api/search?q=love&per_page=50", "gzip"},
+		{"/api/search?q=ballet", "identity"},
+		{"/api/search?q=zzqxv", "gzip"},
+	} {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+c.target, nil)
+		if c.encoding != "" {
+			req.Header.Set("Accept-Encoding", c.encoding)
+		}
+		// A connection of its own: the last one is still busy logging.
+		client := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", c.target, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || strconv.Itoa(len(body)) != resp.Header.Get("Content-Length") {
+			t.Fatalf("%s: %d, %d bytes of %s, %v; want the whole answer before the log line", c.target, resp.StatusCode, len(body), resp.Header.Get("Content-Length"), err)
+		}
+		if resp.Header.Get("Content-Encoding") == "gzip" {
+			body = ungzip(t, body)
+		} else if c.encoding == "gzip" && len(body) >= minGzipBytes {
+			t.Errorf("%s: %d bytes not gzipped", c.target, len(body))
+		}
+		if !json.Valid(body) {
+			t.Errorf("%s: %q is not JSON", c.target, body)
 		}
 	}
 }

@@ -2,18 +2,22 @@ package api
 
 import (
 	"bytes"
-	"compress/gzip"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // Compression of JSON answers. A client that accepts gzip gets JSON answers of at least
 // minGzipBytes gzipped; every JSON answer says Vary: Accept-Encoding, so a shared cache keeps
 // the two forms apart. Answers from the response cache were compressed once, when they were
-// stored (cache.go); the rest are compressed as they are written, at gzip's fastest level.
+// stored (cache.go); the rest are compressed as they are written. Both use gzip's fastest level
+// in klauspost/compress: a first-time answer waits for its compression, and 10 hits (10 KB of
+// JSON) take 40 µs there against 70 µs for the standard library's fastest level and 130 µs for
+// its default, with caches cold after a search; the default level would save 12% of 2.8 KB.
 // zstd and brotli would need a dependency each for a few percent on answers this size.
 
 // minGzipBytes is the size below which gzip's 20-odd bytes of framing are not worth it.
@@ -46,29 +50,21 @@ func acceptsGzip(header string) bool {
 	return star
 }
 
-// Writers are pooled: a new one costs more than compressing a page of hits (about 1 ms
-// against 0.05 ms for 10 hits at the fastest level, on this project's machine).
-var (
-	gzipPool = sync.Pool{New: func() any {
-		w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
-		return w
-	}}
-	gzipStorePool = sync.Pool{New: func() any {
-		w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
-		return w
-	}}
-)
+// Writers are pooled: a new one costs more than compressing a page of hits.
+var gzipPool = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return w
+}}
 
-// gzipBytes compresses b at gzip's default level, for answers compressed once and served many
-// times: 10 hits in 0.09 ms instead of 0.05, and 12% smaller.
+// gzipBytes compresses b whole, for the response cache.
 func gzipBytes(b []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(b) / 3)
-	zw := gzipStorePool.Get().(*gzip.Writer)
+	zw := gzipPool.Get().(*gzip.Writer)
 	zw.Reset(&buf)
 	zw.Write(b)
 	zw.Close()
-	gzipStorePool.Put(zw)
+	gzipPool.Put(zw)
 	return buf.Bytes()
 }
 
@@ -155,6 +151,24 @@ func (w *compressWriter) close() {
 		w.send()
 		w.ResponseWriter.Write(w.buf)
 	}
+}
+
+// FlushError sends what is written so far. An answer still held to decide on gzip is sent as
+// it is: the handler wants it out now, and what follows goes plain too.
+func (w *compressWriter) FlushError() error {
+	if w.hold && !w.decided {
+		w.send()
+		if _, err := w.ResponseWriter.Write(w.buf); err != nil {
+			return err
+		}
+		w.hold, w.buf = false, nil
+	}
+	if w.zw != nil {
+		if err := w.zw.Flush(); err != nil {
+			return err
+		}
+	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Unwrap lets http.ResponseController reach the connection's writer.
