@@ -94,8 +94,15 @@ type BuildOptions struct {
 	Progress func(done, total int)
 }
 
-// testHookBatch lets tests fail a build midway.
-var testHookBatch func(done int) error
+// testHookBatch lets tests fail a build midway; testHookPart runs as a part starts.
+var (
+	testHookBatch func(done int) error
+	testHookPart  func(part int)
+)
+
+// writing counts the goroutines of builds that may still write after their build returned:
+// a cancelled build returns at once, while the parts and merges it started run to their end.
+var writing sync.WaitGroup
 
 // Build writes a new Bleve index of films at dir, which must not exist, and returns the token
 // counts of its text fields. The films are cut into parts, each written by Bleve's offline
@@ -143,10 +150,10 @@ func build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 		parts[i] = filepath.Join(scratch, fmt.Sprintf("part-%05d", i))
 	}
 	// A part is written uninterruptibly: the parts are built in the background, so a cancelled
-	// build returns at once, and no part starts after it, writing only into dir's parent, which
-	// the caller removes.
+	// build returns at once, and no part starts after it. Those running write on into dir's
+	// parent, which the caller removes once writing says they ended.
 	built := make(chan error, 1)
-	go func() { built <- buildParts(ctx, m, films, parts, scratch, opts, stats) }()
+	writing.Go(func() { built <- buildParts(ctx, m, films, parts, scratch, opts, stats) })
 	select {
 	case err := <-built:
 		if err != nil {
@@ -161,7 +168,7 @@ func build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 	// The merge stops at its next check when ctx ends, but stored fields are merged without
 	// one: it runs in the background, so a cancelled build returns at once.
 	merged := make(chan error, 1)
-	go func() { merged <- mergeParts(ctx, parts, scratch) }()
+	writing.Go(func() { merged <- mergeParts(ctx, parts, scratch) })
 	select {
 	case err := <-merged:
 		if err != nil {
@@ -222,6 +229,9 @@ func buildParts(ctx context.Context, m mapping.IndexMapping, films []corpus.Film
 			for i := range jobs {
 				part := films[i*batchSize : min((i+1)*batchSize, len(films))]
 				st := map[string]FieldStats{}
+				if testHookPart != nil {
+					testHookPart(i)
+				}
 				err := buildPart(m, part, parts[i], scratch, st)
 				results <- result{films: len(part), stats: st, err: err}
 			}

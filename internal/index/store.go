@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -92,7 +93,7 @@ func Publish(ctx context.Context, films []corpus.Film, root string, opts Publish
 	ok := false
 	defer func() {
 		if !ok {
-			os.RemoveAll(tmp)
+			removeWritten(tmp)
 		}
 	}()
 	if man.Fields, err = Build(ctx, films, filepath.Join(tmp, bleveDir), BuildOptions{Progress: opts.Progress}); err != nil {
@@ -351,4 +352,17 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+// removing counts the removals that wait for a failed build's last writers.
+var removing sync.WaitGroup
+
+// removeWritten removes the directory of a failed build now, and again once the goroutines
+// still writing into it have ended. A process that exits first leaves it to the next Publish.
+func removeWritten(dir string) {
+	os.RemoveAll(dir)
+	removing.Go(func() {
+		writing.Wait()
+		os.RemoveAll(dir)
+	})
 }

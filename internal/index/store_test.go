@@ -174,6 +174,8 @@ func TestPublishFailure(t *testing.T) {
 				t.Fatalf("Publish = %v; want %v", err, tt.want)
 			}
 			testHookBatch = nil
+			writing.Wait() // parts a cancelled build started, then the removal after them
+			removing.Wait()
 
 			after := readState(t, root)
 			if after.current != before.current || !reflect.DeepEqual(after.manifest, before.manifest) {
@@ -184,6 +186,37 @@ func TestPublishFailure(t *testing.T) {
 			}
 			checkServes(t, root, 30)
 		})
+	}
+}
+
+// TestCancelledBuildLeavesNothing: a part still being written when its cancelled build returns
+// writes on into the build's directory; the directory is removed once it ends.
+func TestCancelledBuildLeavesNothing(t *testing.T) {
+	root := t.TempDir()
+	publishFilms(t, root, syntheticFilms(30))
+	before := readState(t, root)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	returned := make(chan struct{})
+	testHookPart = func(part int) {
+		if part == 1 {
+			<-returned // written after Publish has returned
+		}
+	}
+	defer func() { testHookPart = nil }()
+	setHook(t, func(int) error {
+		cancel()
+		return nil
+	})
+	_, err := Publish(ctx, syntheticFilms(3*batchSize), root, PublishOptions{Version: "test"})
+	close(returned)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Publish = %v; want %v", err, context.Canceled)
+	}
+	writing.Wait()
+	removing.Wait()
+	if after := readState(t, root); !slices.Equal(after.builds, before.builds) {
+		t.Errorf("builds = %v; want %v (no .tmp left)", after.builds, before.builds)
 	}
 }
 
