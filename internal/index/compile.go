@@ -91,6 +91,7 @@ type compiled struct {
 	typoNodes int
 	splitAs   map[string]string // typed word -> the two words it was read as ("toy story")
 	marks     marks             // what the highlighter looks for
+	stems     map[string]string // word -> its stem, for stemOf
 	text      analysis.Analyzer
 	exact     analysis.Analyzer
 }

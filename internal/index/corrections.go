@@ -61,7 +61,7 @@ func (c *compiled) surfaceOf(term string, hits []Hit) string {
 		texts := append([]string{h.Title, h.Description, h.Director}, h.Facts...)
 		for _, text := range append(texts, h.Cast...) {
 			wordsplit.Each(text, func(start, end int) {
-				lw := fold(wordsplit.Bare(strings.ToLower(text[start:end])))
+				lw := plainWord(text[start:end])
 				switch {
 				case exact:
 				case lw == term:
@@ -86,7 +86,7 @@ func hasPhrase(hits []Hit, ph string) bool {
 		for _, text := range append([]string{h.Title, h.Description}, h.Facts...) {
 			prev, found := "", false
 			wordsplit.Each(text, func(start, end int) {
-				w := fold(wordsplit.Bare(strings.ToLower(text[start:end])))
+				w := plainWord(text[start:end])
 				found = found || prev == x && w == y
 				prev = w
 			})
@@ -104,7 +104,7 @@ func hasPhrase(hits []Hit, ph string) bool {
 func replaceWord(s, typed, repl string) string {
 	from, to := -1, -1
 	wordsplit.Each(s, func(start, end int) {
-		if from < 0 && fold(wordsplit.Bare(strings.ToLower(s[start:end]))) == typed {
+		if from < 0 && plainWord(s[start:end]) == typed {
 			from, to = start, end
 		}
 	})

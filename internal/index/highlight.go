@@ -225,7 +225,7 @@ func (c *compiled) spans(text string, title bool) []Span {
 	var out []Span
 	var found []wordMark
 	wordsplit.Each(text, func(start, end int) {
-		w := fold(wordsplit.Bare(strings.ToLower(text[start:end])))
+		w := plainWord(text[start:end])
 		found = found[:0]
 		for _, m := range c.marks.words[w] {
 			found = mergeMark(found, m)
@@ -262,12 +262,27 @@ func (c *compiled) spans(text string, title bool) []Span {
 // stemmer only rewrites endings.
 func head(w string) string { return w[:min(3, len(w))] }
 
+// stemOf is the stem the text analyzer makes of w, remembered for the search: the films of a
+// page, and the films the proximity re-scoring reads, repeat their words. Only one goroutine
+// asks: the re-scoring and the highlights come after the ranking's workers are done.
 func (c *compiled) stemOf(w string) string {
-	if t := terms(c.text, w); len(t) > 0 {
-		return t[0]
+	if st, ok := c.stems[w]; ok {
+		return st
 	}
-	return ""
+	st := ""
+	if t := terms(c.text, w); len(t) > 0 {
+		st = t[0]
+	}
+	if c.stems == nil {
+		c.stems = map[string]string{}
+	}
+	c.stems[w] = st
+	return st
 }
+
+// plainWord is a word of stored text as the index reads it: lower case, without a possessive
+// 's, accents folded.
+func plainWord(w string) string { return fold(wordsplit.Bare(strings.ToLower(w))) }
 
 var folder = asciifolding.New()
 

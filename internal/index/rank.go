@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -867,7 +866,7 @@ func (rk *ranking) rerank(ctx context.Context, es []entry) error {
 			at := 0
 			wordsplit.Each(text, func(start, end int) {
 				at++
-				w := fold(wordsplit.Bare(strings.ToLower(text[start:end])))
+				w := plainWord(text[start:end])
 				if !heads[head(w)] {
 					return
 				}

@@ -80,7 +80,7 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 func typedSpans(title string, prefixes map[string]int) []Span {
 	var spans []Span
 	wordsplit.Each(title, func(start, end int) {
-		lower := fold(wordsplit.Bare(strings.ToLower(title[start:end])))
+		lower := plainWord(title[start:end])
 		typed, word := 0, ""
 		for p, n := range prefixes {
 			if strings.HasPrefix(lower, p) && (n > typed || n == typed && p < word) {
