@@ -149,7 +149,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		bar = &progressBar{w: stderr}
 		opts.Progress = bar.update
 	}
-	man, err := index.Publish(ctx, c.Films, cfg.index, opts)
+	films := c.Films
+	c.Films = nil // the build's collections need not trace them; see index.Publish
+	man, err := index.Publish(ctx, films, cfg.index, opts)
 	bar.clear()
 	secs := time.Since(start).Seconds()
 	if err != nil {

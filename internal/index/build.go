@@ -111,6 +111,11 @@ var writing sync.WaitGroup
 // about twice as fast as many. It stops early when ctx is cancelled; on error dir and the scratch
 // space beside it may hold partial files that the caller removes with dir's parent.
 func Build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptions) (map[string]FieldStats, error) {
+	return buildPacked(ctx, pack(films), dir, opts)
+}
+
+// buildPacked is Build of films in their stored form.
+func buildPacked(ctx context.Context, films packed, dir string, opts BuildOptions) (map[string]FieldStats, error) {
 	stats := map[string]FieldStats{}
 	if err := build(ctx, films, dir, opts, stats); err != nil {
 		return nil, err
@@ -118,7 +123,7 @@ func Build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 	return stats, nil
 }
 
-func build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptions, stats map[string]FieldStats) error {
+func build(ctx context.Context, films packed, dir string, opts BuildOptions, stats map[string]FieldStats) error {
 	m, err := newMapping()
 	if err != nil {
 		return err
@@ -128,7 +133,7 @@ func build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 		return fmt.Errorf("build: %w", err)
 	}
 	defer boundMemory()()
-	if len(films) == 0 {
+	if films.len() == 0 {
 		if err := step(ctx, opts, 0, 0); err != nil {
 			return err
 		}
@@ -144,7 +149,7 @@ func build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptio
 	}
 	// The first part is built into dir itself: its root and mapping are the index's, and the
 	// merge replaces its segment. The others go into scratch.
-	parts := make([]string, (len(films)+batchSize-1)/batchSize)
+	parts := make([]string, (films.len()+batchSize-1)/batchSize)
 	parts[0] = dir
 	for i := 1; i < len(parts); i++ {
 		parts[i] = filepath.Join(scratch, fmt.Sprintf("part-%05d", i))
@@ -200,7 +205,7 @@ func step(ctx context.Context, opts BuildOptions, done, total int) error {
 // buildParts builds films[i*batchSize:] into parts[i], as many parts at once as there are
 // CPUs, up to maxBuilders, and adds the token counts of their texts to stats. It returns the first error, and once
 // one is seen, or ctx ends, starts no other part; parts already started run to their end.
-func buildParts(ctx context.Context, m mapping.IndexMapping, films []corpus.Film, parts []string, scratch string, opts BuildOptions, stats map[string]FieldStats) error {
+func buildParts(ctx context.Context, m mapping.IndexMapping, films packed, parts []string, scratch string, opts BuildOptions, stats map[string]FieldStats) error {
 	type result struct {
 		films int
 		stats map[string]FieldStats
@@ -227,13 +232,13 @@ func buildParts(ctx context.Context, m mapping.IndexMapping, films []corpus.Film
 	for range workers {
 		wg.Go(func() {
 			for i := range jobs {
-				part := films[i*batchSize : min((i+1)*batchSize, len(films))]
+				from, to := i*batchSize, min((i+1)*batchSize, films.len())
 				st := map[string]FieldStats{}
 				if testHookPart != nil {
 					testHookPart(i)
 				}
-				err := buildPart(m, part, parts[i], scratch, st)
-				results <- result{films: len(part), stats: st, err: err}
+				err := buildPart(m, films, from, to, parts[i], scratch, st)
+				results <- result{films: to - from, stats: st, err: err}
 			}
 		})
 	}
@@ -255,31 +260,36 @@ func buildParts(ctx context.Context, m mapping.IndexMapping, films []corpus.Film
 				stats[f] = t
 			}
 			done += r.films
-			err = step(ctx, opts, done, len(films))
+			err = step(ctx, opts, done, films.len())
 		}
 		if err != nil {
 			close(stop)
 		}
 	}
-	if err == nil && done < len(films) {
+	if err == nil && done < films.len() {
 		// The feeder stopped early: ctx ended between parts.
 		err = fmt.Errorf("build interrupted: %w", ctx.Err())
 	}
 	return err
 }
 
-// buildPart writes films as a complete index of one segment at dir, with Bleve's offline
-// builder, and adds the token counts of their texts to stats.
-func buildPart(m mapping.IndexMapping, films []corpus.Film, dir, scratch string, stats map[string]FieldStats) error {
+// buildPart writes films [from, to) as a complete index of one segment at dir, with Bleve's
+// offline builder, and adds the token counts of their texts to stats.
+func buildPart(m mapping.IndexMapping, films packed, from, to int, dir, scratch string, stats map[string]FieldStats) error {
 	b, err := bleve.NewBuilder(dir, m, map[string]any{
-		"batchSize":       len(films), // one segment: the merge of the parts is ours
-		"buildPathPrefix": scratch,    // not /tmp: a killed build leaves nothing outside its .tmp
+		"batchSize":       to - from, // one segment: the merge of the parts is ours
+		"buildPathPrefix": scratch,   // not /tmp: a killed build leaves nothing outside its .tmp
 	})
 	if err != nil {
 		return fmt.Errorf("create index %s: %w", dir, err)
 	}
-	for _, f := range films {
-		d := document(f)
+	for i := from; i < to; i++ {
+		src := films.source(i)
+		f, err := decodeFilm(src)
+		if err != nil {
+			return fmt.Errorf("film %d: %w", i, err)
+		}
+		d := documentFrom(f, src)
 		countTokens(d, stats)
 		if err := b.Index(f.ID, d); err != nil {
 			return fmt.Errorf("index %s: %w", f.ID, err)

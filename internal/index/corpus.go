@@ -43,7 +43,7 @@ func CorpusErr(path string, c *corpus.Collection) error {
 
 // PublishCorpus loads the collection at path with LoadCorpus, refuses it if it has errors
 // (CorpusErr), and publishes it under root with the corpus's synonyms. The collection is
-// returned even on a build error, so callers can report its warnings.
+// returned even on a build error, so callers can report its warnings; its Films are left out.
 func PublishCorpus(ctx context.Context, path, root string, opts PublishOptions) (Manifest, *corpus.Collection, error) {
 	c, syn, err := loadCorpus(ctx, path)
 	if err != nil {
@@ -55,7 +55,9 @@ func PublishCorpus(ctx context.Context, path, root string, opts PublishOptions) 
 	opts.CorpusDigest = c.Digest
 	opts.Synonyms = syn
 	opts.Intro = c.Intro
-	m, err := Publish(ctx, c.Films, root, opts)
+	films := c.Films
+	c.Films = nil // the build's collections need not trace them; see Publish
+	m, err := Publish(ctx, films, root, opts)
 	return m, c, err
 }
 

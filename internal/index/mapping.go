@@ -157,12 +157,15 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 
 // document turns a film into the map Bleve indexes. Empty values are left out: Bleve would index
 // an empty string as a term and count it in facets.
-func document(f corpus.Film) map[string]any {
+func document(f corpus.Film) map[string]any { return documentFrom(f, encodeFilm(f)) }
+
+// documentFrom is document with f's stored form at hand.
+func documentFrom(f corpus.Film, src []byte) map[string]any {
 	d := map[string]any{
 		fTitleSort: strings.ToLower(f.Title),
 		fDecade:    corpus.Decade(f.Year),
 		fYear:      strconv.Itoa(f.Year),
-		fSource:    string(encodeFilm(f)),
+		fSource:    string(src),
 	}
 	both := func(stemmed, exact string, v any) {
 		d[stemmed], d[exact] = v, v

@@ -16,7 +16,11 @@ const sourceVersion = 2
 var errSource = errors.New("malformed stored film")
 
 func encodeFilm(f corpus.Film) []byte {
-	b := make([]byte, 0, 64+len(f.Title)+len(f.Description)+16*len(f.Facts))
+	return appendFilm(make([]byte, 0, 64+len(f.Title)+len(f.Description)+16*len(f.Facts)), f)
+}
+
+// appendFilm appends the stored form of f to b.
+func appendFilm(b []byte, f corpus.Film) []byte {
 	b = append(b, sourceVersion)
 	str := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
@@ -107,4 +111,37 @@ func decodeFilm(b []byte) (corpus.Film, error) {
 		return corpus.Film{}, errSource
 	}
 	return f, nil
+}
+
+// packed is a collection of films held for a build in their stored form, one after another in
+// one buffer. The collector need not trace it: 362,540 films as structs took a third of the
+// build's CPU in marking, since each collection (one per buildHeadroom allocated) traced them
+// all, which made the build's time grow as the square of its size.
+type packed struct {
+	data []byte
+	ends []int // film i is data[ends[i-1]:ends[i]]
+}
+
+func pack(films []corpus.Film) packed {
+	size := 0
+	for _, f := range films {
+		size += 64 + len(f.Title) + len(f.Description) + 16*len(f.Facts) + 32*len(f.Cast)
+	}
+	p := packed{data: make([]byte, 0, size), ends: make([]int, len(films))}
+	for i, f := range films {
+		p.data = appendFilm(p.data, f)
+		p.ends[i] = len(p.data)
+	}
+	return p
+}
+
+func (p packed) len() int { return len(p.ends) }
+
+// source is film i in its stored form, within p's buffer.
+func (p packed) source(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = p.ends[i-1]
+	}
+	return p.data[start:p.ends[i]:p.ends[i]]
 }

@@ -8,19 +8,36 @@ import (
 	"filmsearch/internal/corpus"
 )
 
+var sourceFilms = []corpus.Film{
+	{ID: "a-1977", Title: "A", Year: 1977, Facts: []string{}, Companies: []string{}},
+	{ID: "the-swan-lake-1982", Title: "The Swan Lake", Year: 1982, Description: "Love & <betrayal>.",
+		Facts: []string{"One.", "Two — with ünïcode."}, Companies: []string{"Bolshoi Ballet"},
+		Director: "X", Country: "USSR", Genres: []string{"Dance"}, OriginalTitle: "Лебединое озеро", SourceURL: "https://example.org/x"},
+	{ID: "b-1950", Title: "B", Year: 1950, Facts: []string{}, Companies: []string{}, Cast: []string{"One", "Two"}},
+}
+
 func TestFilmSourceRoundTrip(t *testing.T) {
-	for _, f := range []corpus.Film{
-		{ID: "a-1977", Title: "A", Year: 1977, Facts: []string{}, Companies: []string{}},
-		{ID: "the-swan-lake-1982", Title: "The Swan Lake", Year: 1982, Description: "Love & <betrayal>.",
-			Facts: []string{"One.", "Two — with ünïcode."}, Companies: []string{"Bolshoi Ballet"},
-			Director: "X", Country: "USSR", Genres: []string{"Dance"}, OriginalTitle: "Лебединое озеро", SourceURL: "https://example.org/x"},
-	} {
+	for _, f := range sourceFilms {
 		got, err := decodeFilm(encodeFilm(f))
 		if err != nil {
 			t.Fatalf("decodeFilm(encodeFilm(%s)) = %v", f.ID, err)
 		}
 		if !reflect.DeepEqual(got, f) {
 			t.Errorf("decodeFilm(encodeFilm(x)) = %+v; want %+v", got, f)
+		}
+	}
+}
+
+// TestPackedFilms: each film packed for a build comes back whole, from its own place.
+func TestPackedFilms(t *testing.T) {
+	p := pack(sourceFilms)
+	if p.len() != len(sourceFilms) {
+		t.Fatalf("packed %d films; want %d", p.len(), len(sourceFilms))
+	}
+	for i, f := range sourceFilms {
+		got, err := decodeFilm(p.source(i))
+		if err != nil || !reflect.DeepEqual(got, f) {
+			t.Errorf("film %d = %+v, %v; want %+v", i, got, err, f)
 		}
 	}
 }

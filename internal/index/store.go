@@ -64,8 +64,15 @@ type PublishOptions struct {
 // atomically. Whatever happens (an error, a cancelled ctx, a killed process) the build that
 // current pointed to before stays untouched and served. Only one Publish runs per root at a time;
 // a second one fails at once.
+//
+// The films are copied into their stored form at once, and the slice is not used again: a
+// caller that drops its own reference to it lets the build's collections skip it.
 func Publish(ctx context.Context, films []corpus.Film, root string, opts PublishOptions) (Manifest, error) {
 	start := time.Now()
+	return publish(ctx, start, pack(films), root, opts)
+}
+
+func publish(ctx context.Context, start time.Time, films packed, root string, opts PublishOptions) (Manifest, error) {
 	builds := filepath.Join(root, buildsDir)
 	if err := os.MkdirAll(builds, 0o755); err != nil {
 		return Manifest{}, fmt.Errorf("publish: %w", err)
@@ -79,7 +86,7 @@ func Publish(ctx context.Context, films []corpus.Film, root string, opts Publish
 
 	man := Manifest{
 		ID:           newBuildID(start, opts.CorpusDigest),
-		DocCount:     len(films),
+		DocCount:     films.len(),
 		CorpusDigest: opts.CorpusDigest,
 		CreatedAt:    start.UTC().Truncate(time.Second),
 		Version:      opts.Version,
@@ -96,7 +103,7 @@ func Publish(ctx context.Context, films []corpus.Film, root string, opts Publish
 			removeWritten(tmp)
 		}
 	}()
-	if man.Fields, err = Build(ctx, films, filepath.Join(tmp, bleveDir), BuildOptions{Progress: opts.Progress}); err != nil {
+	if man.Fields, err = buildPacked(ctx, films, filepath.Join(tmp, bleveDir), BuildOptions{Progress: opts.Progress}); err != nil {
 		return Manifest{}, err
 	}
 	syn := opts.Synonyms
@@ -169,7 +176,7 @@ func ReadManifest(dir string) (Manifest, error) {
 
 // verify opens the finished build read-only and checks it answers: the doc count and each of a
 // few films found by its own title.
-func verify(ctx context.Context, dir string, films []corpus.Film) error {
+func verify(ctx context.Context, dir string, films packed) error {
 	s, err := openVerified(dir)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrVerify, err)
@@ -179,20 +186,33 @@ func verify(ctx context.Context, dir string, films []corpus.Film) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrVerify, err)
 	}
-	if int(n) != len(films) {
-		return fmt.Errorf("%w: %d documents; want %d", ErrVerify, n, len(films))
+	if int(n) != films.len() {
+		return fmt.Errorf("%w: %d documents; want %d", ErrVerify, n, films.len())
 	}
-	for _, i := range []int{0, len(films) / 2, len(films) - 1} {
-		if i < 0 || i >= len(films) {
+	film := func(i int) (corpus.Film, error) {
+		f, err := decodeFilm(films.source(i))
+		if err != nil {
+			return f, fmt.Errorf("%w: film %d: %w", ErrVerify, i, err)
+		}
+		return f, nil
+	}
+	for _, i := range []int{0, films.len() / 2, films.len() - 1} {
+		if i < 0 || i >= films.len() {
 			continue
 		}
-		f := films[i]
+		f, err := film(i)
+		if err != nil {
+			return err
+		}
 		if _, err := s.film(f.ID); err != nil {
 			return fmt.Errorf("%w: film %s: %w", ErrVerify, f.ID, err)
 		}
 	}
-	if len(films) > 0 {
-		f := films[0]
+	if films.len() > 0 {
+		f, err := film(0)
+		if err != nil {
+			return err
+		}
 		res, err := s.search(ctx, Request{Query: f.Title, PerPage: 50, Page: 1, Sort: SortRelevance}, nil)
 		if err != nil {
 			return fmt.Errorf("%w: search %q: %w", ErrVerify, f.Title, err)
