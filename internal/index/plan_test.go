@@ -376,3 +376,35 @@ func TestSplitStopsAtDeadline(t *testing.T) {
 		t.Errorf("split search with a deadline of %v = %v after %v; want the deadline error before %v", full/4, err, took, full)
 	}
 }
+
+// TestDirectPostingsAgree: reading zap's postings directly finds the films Bleve's term reader
+// finds, in the same order, with the same scores (to float32's precision, which the reader's
+// 1/sqrt(length) keeps).
+func TestDirectPostingsAgree(t *testing.T) {
+	ix := testCollection(t)
+	for _, q := range []string{"swan lake", "ballet love", "tragic love ballet", "the bolshoi ballet theatre",
+		`"swan lake" bolshoi`, "revolution", "gisele pushkin", "film ballet music dance love", "kirov"} {
+		for _, match := range []string{MatchMost, MatchAll} {
+			req := Request{Query: q, Match: match, PerPage: MaxPerPage}
+			direct.off = true
+			want, err := ix.Search(context.Background(), req)
+			direct.off = false
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := ix.Search(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Total != want.Total || len(got.Hits) != len(want.Hits) {
+				t.Fatalf("%q %s: direct %d hits of %d; term reader %d of %d", q, match, len(got.Hits), got.Total, len(want.Hits), want.Total)
+			}
+			for i := range got.Hits {
+				g, w := got.Hits[i], want.Hits[i]
+				if g.ID != w.ID || math.Abs(g.Score-w.Score) > 1e-6*max(1, math.Abs(w.Score)) {
+					t.Errorf("%q %s, hit %d: direct %s %.9f; term reader %s %.9f", q, match, i, g.ID, g.Score, w.ID, w.Score)
+				}
+			}
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	bindex "github.com/blevesearch/bleve_index_api"
+	segapi "github.com/blevesearch/scorch_segment_api/v2"
 
 	"filmsearch/internal/wordsplit"
 )
@@ -68,8 +69,10 @@ const done = math.MaxInt
 
 // cursor walks the postings of one group in one field, or the matches of a phrase.
 type cursor struct {
-	r     bindex.TermFieldReader
-	field string // of r: a split ranking opens it again for each part
+	r     bindex.TermFieldReader  // Bleve's postings; or
+	it    segapi.PostingsIterator // zap's, on a build of one segment (see openTerm)
+	n     uint64                  // films in the postings
+	field string                  // of the postings: a split ranking opens them again for each part
 	tfd   bindex.TermFieldDoc
 	id    [8]byte  // the film asked for, reused: advancing is the hot path
 	ph    *matcher // a phrase instead of a term
@@ -109,6 +112,9 @@ func (c *cursor) next() error {
 		c.tf, c.len = 1, c.avg
 		return c.ph.err
 	}
+	if c.it != nil {
+		return c.readPosting(c.it.Next())
+	}
 	return c.read(c.r.Next(&c.tfd))
 }
 
@@ -124,6 +130,9 @@ func (c *cursor) advance(d int) error {
 		}
 		c.tf, c.len = 1, c.avg
 		return c.ph.err
+	}
+	if c.it != nil {
+		return c.readPosting(c.it.Advance(uint64(d)))
 	}
 	binary.BigEndian.PutUint64(c.id[:], uint64(d))
 	return c.read(c.r.Advance(c.id[:], &c.tfd))
@@ -277,20 +286,20 @@ func (rk *ranking) open(ctx context.Context) error {
 		}
 		df := uint64(0)
 		for _, f := range g.fields {
-			tfr, err := rk.r.TermFieldReader(ctx, []byte(g.term), f, true, true, false)
-			if err != nil {
-				return fmt.Errorf("postings %s:%s: %w", f, g.term, err)
+			cur := &cursor{field: f, ord: len(rk.cursors) + len(rk.passive), group: gi, param: fieldParams[f], avg: s.manifest.Fields[f].avg(), doc: -1, title: f == fTitleX && (g.kind == kindExact || g.kind == kindTypo)}
+			if err := cur.openTerm(ctx, rk.r, g.term, f); err != nil {
+				return err
 			}
-			if tfr.Count() == 0 {
-				tfr.Close()
+			if cur.n == 0 {
+				cur.close()
 				continue
 			}
-			df = max(df, tfr.Count())
+			df = max(df, cur.n)
 			// A word's stem postings hold every film its exact form is in, in the same texts:
 			// those exact cursors only score what the stem cursors find, at half the cost.
-			drive := !stop && !g.scores && !(g.kind == kindExact && stemmed[g.word] && sameText[f] != "") &&
-				!(long && !rk.likeness && tfr.Count() > uint64(commonShare*n))
-			rk.add(&cursor{r: tfr, field: f, ord: len(rk.cursors) + len(rk.passive), group: gi, param: fieldParams[f], avg: s.manifest.Fields[f].avg(), drive: drive, doc: -1, title: f == fTitleX && (g.kind == kindExact || g.kind == kindTypo)})
+			cur.drive = !stop && !g.scores && !(g.kind == kindExact && stemmed[g.word] && sameText[f] != "") &&
+				!(long && !rk.likeness && cur.n > uint64(commonShare*n))
+			rk.add(cur)
 		}
 		rk.idf[gi] = idf(n, float64(df))
 		if g.kind == kindExact {
@@ -375,7 +384,7 @@ func (c *cursor) count() uint64 {
 	if c.ph != nil {
 		return c.ph.s.Count()
 	}
-	return c.r.Count()
+	return c.n
 }
 
 // wordFilms is, per word of the query, how many films its cursors may find at most.

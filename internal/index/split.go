@@ -230,11 +230,9 @@ func (c *cursor) reopen(ctx context.Context, r bindex.IndexReader, s *snapshot, 
 		nc.ph = m
 		return &nc, nil
 	}
-	tfr, err := r.TermFieldReader(ctx, []byte(g.term), c.field, true, true, false)
-	if err != nil {
-		return nil, fmt.Errorf("postings %s:%s: %w", c.field, g.term, err)
+	if err := nc.openTerm(ctx, r, g.term, c.field); err != nil {
+		return nil, err
 	}
-	nc.r = tfr
 	return &nc, nil
 }
 
