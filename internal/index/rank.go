@@ -13,6 +13,7 @@ import (
 	bindex "github.com/blevesearch/bleve_index_api"
 	segapi "github.com/blevesearch/scorch_segment_api/v2"
 
+	"filmsearch/internal/corpus"
 	"filmsearch/internal/wordsplit"
 )
 
@@ -216,8 +217,10 @@ type ranking struct {
 	// likeness: the query is a film's features, not words typed in a box (similar films): no
 	// words rule, and every feature finds films, however common.
 	likeness bool
-	cursors  []*cursor
-	passive  []*cursor
+	// read holds the films the proximity re-scoring loaded, for the page to show.
+	read    map[int32]corpus.Film
+	cursors []*cursor
+	passive []*cursor
 	// phrased, when the query has phrases (non-nil): the films that have them all, in
 	// increasing order. They are the candidates.
 	phrased []int
@@ -867,6 +870,10 @@ func (rk *ranking) rerank(ctx context.Context, es []entry) error {
 		if err != nil {
 			return err
 		}
+		if rk.read == nil {
+			rk.read = map[int32]corpus.Film{}
+		}
+		rk.read[top[ei].doc] = f
 		best := make([]float64, len(ws)-1) // per pair of neighbouring words
 		scan := func(text string, weight float64) {
 			for i := range pos {

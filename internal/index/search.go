@@ -251,17 +251,26 @@ func (s *snapshot) run(ctx context.Context, r bindex.IndexReader, req Request, c
 	if counted := int32(c.counted()); len(es) > 0 && es[0].words < counted && req.Sort == SortRelevance {
 		res.Relaxed = true
 	}
-	if res.Hits, err = s.page(r, es, from, req.PerPage, c); err != nil {
+	if res.Hits, err = s.page(r, es, from, req.PerPage, c, rk.read); err != nil {
 		return nil, err
 	}
 	return res, nil
 }
 
-// page loads the hits of es from from on, perPage at most; with c, highlighted.
-func (s *snapshot) page(r bindex.IndexReader, es []entry, from, perPage int, c *compiled) ([]Hit, error) {
+// page loads the hits of es from from on, perPage at most, taking those in read as they are;
+// with c, highlighted.
+func (s *snapshot) page(r bindex.IndexReader, es []entry, from, perPage int, c *compiled, read map[int32]corpus.Film) ([]Hit, error) {
 	hits := []Hit{}
 	for _, e := range es[min(from, len(es)):min(len(es), from+perPage)] {
-		h, err := s.hit(r, int(e.doc), c)
+		f, ok := read[e.doc]
+		var err error
+		if !ok {
+			f, err = s.stored(r, int(e.doc))
+		}
+		if err != nil {
+			return nil, err
+		}
+		h := s.hit(f, c)
 		if err != nil {
 			return nil, err
 		}
@@ -361,17 +370,13 @@ func (s *snapshot) storedByID(r bindex.IndexReader, d int) (corpus.Film, error) 
 }
 
 // hit loads film d; with c, it also highlights what c matched.
-func (s *snapshot) hit(r bindex.IndexReader, d int, c *compiled) (Hit, error) {
-	f, err := s.stored(r, d)
-	if err != nil {
-		return Hit{}, err
-	}
+func (s *snapshot) hit(f corpus.Film, c *compiled) Hit {
 	// decodeFilm gives empty lists, never nil ones, so JSON shows [] for no companies.
 	h := Hit{Film: f, Decade: f.Decade(), Highlights: map[string][]Highlight{}}
 	if c != nil {
 		h.Highlights = c.highlights(f)
 	}
-	return h, nil
+	return h
 }
 
 // roundScore keeps six significant digits. Rounding to a fixed number of decimals would show

@@ -86,7 +86,7 @@ func (s *snapshot) similar(ctx context.Context, id string, page, perPage int) (*
 		}
 		res.Total = k.total
 		res.Pages = min((res.Total+req.PerPage-1)/req.PerPage, MaxDepth/req.PerPage)
-		if res.Hits, err = s.page(r, es, from, req.PerPage, nil); err != nil {
+		if res.Hits, err = s.page(r, es, from, req.PerPage, nil, nil); err != nil {
 			return nil, err
 		}
 	}

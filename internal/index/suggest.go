@@ -65,11 +65,11 @@ func (s *snapshot) suggest(ctx context.Context, q string, n int) ([]Suggestion, 
 		return nil, classify(ctx, err)
 	}
 	for _, e := range es {
-		h, err := s.hit(r, int(e.doc), nil)
+		f, err := s.stored(r, int(e.doc))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Suggestion{ID: h.ID, Title: h.Title, Year: h.Year, Typed: typedSpans(h.Title, prefixes)})
+		out = append(out, Suggestion{ID: f.ID, Title: f.Title, Year: f.Year, Typed: typedSpans(f.Title, prefixes)})
 	}
 	return out, nil
 }
