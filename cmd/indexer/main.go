@@ -143,6 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Synonyms:     syn,
 		Intro:        c.Intro,
 		Keep:         cfg.keep,
+		Consume:      true, // the films are not used again
 	}
 	var bar *progressBar
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {

@@ -111,7 +111,7 @@ var writing sync.WaitGroup
 // about twice as fast as many. It stops early when ctx is cancelled; on error dir and the scratch
 // space beside it may hold partial files that the caller removes with dir's parent.
 func Build(ctx context.Context, films []corpus.Film, dir string, opts BuildOptions) (map[string]FieldStats, error) {
-	return buildPacked(ctx, pack(films), dir, opts)
+	return buildPacked(ctx, pack(films, false), dir, opts)
 }
 
 // buildPacked is Build of films in their stored form.

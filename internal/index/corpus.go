@@ -57,6 +57,7 @@ func PublishCorpus(ctx context.Context, path, root string, opts PublishOptions) 
 	opts.Intro = c.Intro
 	films := c.Films
 	c.Films = nil // the build's collections need not trace them; see Publish
+	opts.Consume = true
 	m, err := Publish(ctx, films, root, opts)
 	return m, c, err
 }

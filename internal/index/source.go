@@ -122,15 +122,23 @@ type packed struct {
 	ends []int // film i is data[ends[i-1]:ends[i]]
 }
 
-func pack(films []corpus.Film) packed {
+// pack copies films into their stored form; with clear, it clears each film once copied. The
+// buffer is sized first and allocated once: grown as it filled, it would be copied, and held
+// twice, while the films are still there.
+func pack(films []corpus.Film, clear bool) packed {
+	var scratch []byte
 	size := 0
 	for _, f := range films {
-		size += 64 + len(f.Title) + len(f.Description) + 16*len(f.Facts) + 32*len(f.Cast)
+		scratch = appendFilm(scratch[:0], f)
+		size += len(scratch)
 	}
 	p := packed{data: make([]byte, 0, size), ends: make([]int, len(films))}
-	for i, f := range films {
-		p.data = appendFilm(p.data, f)
+	for i := range films {
+		p.data = appendFilm(p.data, films[i])
 		p.ends[i] = len(p.data)
+		if clear {
+			films[i] = corpus.Film{}
+		}
 	}
 	return p
 }

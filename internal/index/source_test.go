@@ -1,8 +1,10 @@
 package index
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 
 	"filmsearch/internal/corpus"
@@ -30,7 +32,7 @@ func TestFilmSourceRoundTrip(t *testing.T) {
 
 // TestPackedFilms: each film packed for a build comes back whole, from its own place.
 func TestPackedFilms(t *testing.T) {
-	p := pack(sourceFilms)
+	p := pack(sourceFilms, false)
 	if p.len() != len(sourceFilms) {
 		t.Fatalf("packed %d films; want %d", p.len(), len(sourceFilms))
 	}
@@ -62,4 +64,23 @@ func FuzzDecodeFilm(f *testing.F) {
 			t.Fatalf("decode(encode(%+v)) = %+v, %v", film, again, err)
 		}
 	})
+}
+
+// TestPackClears: packing clears each film only when asked to, and packs the same bytes either
+// way.
+func TestPackClears(t *testing.T) {
+	kept := slices.Clone(sourceFilms)
+	cleared := slices.Clone(sourceFilms)
+	p, q := pack(kept, false), pack(cleared, true)
+	if !reflect.DeepEqual(kept, sourceFilms) {
+		t.Errorf("pack without clearing changed the films: %+v", kept)
+	}
+	for i, f := range cleared {
+		if !reflect.DeepEqual(f, corpus.Film{}) {
+			t.Errorf("film %d not cleared: %+v", i, f)
+		}
+	}
+	if !bytes.Equal(p.data, q.data) || !slices.Equal(p.ends, q.ends) || cap(p.data) != len(p.data) {
+		t.Errorf("packed %d bytes (room for %d) and %d; want the same, in a buffer of their size", len(p.data), cap(p.data), len(q.data))
+	}
 }

@@ -58,6 +58,10 @@ type PublishOptions struct {
 	Intro        string
 	Progress     func(done, total int)
 	Keep         int // builds to keep, current included; 0 means 3
+	// Consume lets Publish clear each film once it is copied into its stored form, so that the
+	// copy grows in the memory the films give back: 362,540 films and their copy peaked at
+	// about 1 GB RSS together. For a caller that drops the films anyway.
+	Consume bool
 }
 
 // Publish builds films into a new build under root, verifies it, and switches root/current to it
@@ -69,7 +73,16 @@ type PublishOptions struct {
 // caller that drops its own reference to it lets the build's collections skip it.
 func Publish(ctx context.Context, films []corpus.Film, root string, opts PublishOptions) (Manifest, error) {
 	start := time.Now()
-	return publish(ctx, start, pack(films), root, opts)
+	var p packed
+	if opts.Consume {
+		// The collector runs as the copy grows, and finds the films it has cleared.
+		restore := boundMemory()
+		p = pack(films, true)
+		restore()
+	} else {
+		p = pack(films, false)
+	}
+	return publish(ctx, start, p, root, opts)
 }
 
 func publish(ctx context.Context, start time.Time, films packed, root string, opts PublishOptions) (Manifest, error) {
